@@ -1,0 +1,31 @@
+/** `npm run eligibility -- --jsonl`: one profile per stdin line → one result line (or {"error"}) per line. */
+import { createInterface } from "node:readline/promises";
+import { loadKnowledge } from "../knowledge/load.js";
+import { parseProfile } from "../eligibility/profile.js";
+import { evaluate } from "../eligibility/rules.js";
+import { eachLine, parseJsonLine } from "./jsonl.js";
+
+const kb = loadKnowledge({ noticeDir: process.env.KNOWLEDGE_DIR || undefined });
+
+async function jsonl(): Promise<void> {
+  await eachLine(async (line) => {
+    const parsed = parseJsonLine(line);
+    if (!parsed.ok) return { error: parsed.error };
+    const p = parseProfile(kb, parsed.value);
+    return p.ok ? evaluate(kb, p.profile) : { error: p.error };
+  });
+}
+
+async function once(): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const line = await rl.question('输入一个资格档案（JSON），例如 {"occupation":"电子商务师","level":4,"yearsInField":6}：\n');
+  rl.close();
+  const parsed = parseJsonLine(line);
+  const p = parsed.ok ? parseProfile(kb, parsed.value) : parsed;
+  console.log(JSON.stringify(p.ok ? evaluate(kb, p.profile) : { error: p.error }, null, 2));
+}
+
+(process.argv.includes("--jsonl") ? jsonl : once)().catch((err) => {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+});

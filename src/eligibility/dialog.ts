@@ -1,0 +1,242 @@
+/**
+ * The guided eligibility self-check as a pure state machine (validate / re-ask, one question at a time).
+ * Which question comes next is decided by the rules: only what a still-open condition of 附件1 needs is asked.
+ */
+import type { Knowledge } from "../knowledge/load.js";
+import { PROGRAMS, SCHOOLS, type Program, type School, type Status } from "../knowledge/schema.js";
+import { levelLabel, offeredLevels, render, tracksOf } from "../knowledge/facts.js";
+import type { Entities } from "../nlu/entities.js";
+import { parseNumber } from "../nlu/normalize.js";
+import { checkLevel, type Facts, type Field } from "./rules.js";
+
+export type AskField = "occupation" | "track" | "level" | Field;
+
+/** Stored in the session; `v` changes when the shape does, and a stored state of another version is dropped. */
+export interface DialogState {
+  v: 1;
+  facts: Facts;
+  asking: AskField;
+  /** Facts before each answer, for 返回. */
+  history: Facts[];
+}
+
+export const DIALOG_VERSION = 1;
+
+type Parsed<T> = { ok: true; value: T } | { ok: false };
+
+/** What the dialog needs from the rest of the engine. */
+export interface DialogDeps {
+  kb: Knowledge;
+  /** Entities of a normalised text (occupations, levels, schools … in every form the lexicon knows). */
+  extract: (text: string) => Entities;
+}
+
+/** The next question to ask, or undefined when the verdict is known. */
+export function nextField(kb: Knowledge, f: Facts): AskField | undefined {
+  if (!f.occupation) return "occupation";
+  // The conditions of a level are the same for every track of an occupation, so the track is not asked:
+  // without one, the verdict lists the months of each track that offers the level.
+  const tracks = tracksOf(kb, f.occupation);
+  if (f.level === undefined) return "level";
+  const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
+  const lc = checkLevel(kb, { ...f, occupation: f.occupation, level: f.level, track }, false);
+  if (lc.status !== "unknown") return undefined;
+  return lc.checks.find((c) => c.status === "unknown")?.needs[0];
+}
+
+/** Options of a closed question, in the order they are numbered. */
+export function options(kb: Knowledge, field: AskField, f: Facts): string[] {
+  switch (field) {
+    case "occupation":
+      return kb.occupations.occupations.map((o) => o.name);
+    case "track":
+      return f.occupation ? tracksOf(kb, f.occupation) : [];
+    case "level":
+      return f.occupation ? offeredLevels(kb, f.occupation, f.track).map((l) => levelLabel(kb, l)) : [];
+    case "certificate.level":
+      return kb.lexicon.levels.map((l) => levelLabel(kb, l.level));
+    case "education.school":
+      return [...SCHOOLS];
+    case "education.program":
+      return [...PROGRAMS, kb.dialog.program_none];
+    default:
+      return [];
+  }
+}
+
+export function prompt(kb: Knowledge, field: AskField, f: Facts): string {
+  const opts = options(kb, field, f).map((o, i) => `${i + 1}. ${o}`).join("\n");
+  const related = f.occupation ? (kb.rules.get(f.occupation)?.relatedOccupations.slice(0, 4).join("、") ?? "") : "";
+  const what = f.occupation ? `${f.occupation}${f.track ? `（${f.track}）` : ""}` : "";
+  return render(kb.dialog.fields[field].prompt, { options: opts, occupation: f.occupation ?? "", related, what, year: kb.notice.year });
+}
+
+const pickIndex = (text: string, n: number): number | undefined => {
+  const m = /^(?:第)?(\d{1,2})(?:[.、)）]|个|项)?$/.exec(text);
+  if (!m) return undefined;
+  const i = Number(m[1]) - 1;
+  return i >= 0 && i < n ? i : undefined;
+};
+
+const oneOf = (text: string, words: string[]) => words.some((w) => text === w.toLowerCase());
+
+function parseYears(text: string, kb: Knowledge): Parsed<number> {
+  if (oneOf(text, kb.dialog.no) || /^(没有|无|零|没工作过|没做过)/.test(text)) return { ok: true, value: 0 };
+  const m = /^(?:大概|大约|约|差不多|已经|快|有|满|累计|工作了?|做了?)*(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)(?:个)?(?:多)?(年)?(半)?(?:了|多)?$/.exec(text);
+  if (!m) return { ok: false };
+  let n = parseNumber(m[1]);
+  if (m[3]) n += 0.5;
+  return Number.isFinite(n) && n >= 0 && n <= 80 ? { ok: true, value: n } : { ok: false };
+}
+
+function parseYesNo(text: string, kb: Knowledge): Parsed<boolean> {
+  const i = pickIndex(text, 2);
+  if (i !== undefined) return { ok: true, value: i === 0 };
+  if (oneOf(text, kb.dialog.no) || /^(没有|不是|无|没)/.test(text)) return { ok: true, value: false };
+  if (oneOf(text, kb.dialog.yes) || /^(有|是)/.test(text)) return { ok: true, value: true };
+  return { ok: false };
+}
+
+/** Reads an answer to `field`; ok:false means re-ask with the field's hint. */
+export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: Facts): Parsed<Partial<Facts>> {
+  const { kb } = deps;
+  const opts = options(kb, field, f);
+  const index = opts.length ? pickIndex(text, opts.length) : undefined;
+  const e = () => deps.extract(text);
+  switch (field) {
+    case "occupation": {
+      if (index !== undefined) return { ok: true, value: { occupation: opts[index] } };
+      const x = e();
+      if (!x.occupation) return { ok: false };
+      return { ok: true, value: { occupation: x.occupation, track: x.track, level: x.level } };
+    }
+    case "track": {
+      if (index !== undefined) return { ok: true, value: { track: opts[index] } };
+      const t = e().track;
+      return t && opts.includes(t) ? { ok: true, value: { track: t } } : { ok: false };
+    }
+    case "level": {
+      const offered = offeredLevels(kb, f.occupation!, f.track);
+      if (index !== undefined) return { ok: true, value: { level: offered[index] } };
+      const l = e().level;
+      return l !== undefined ? { ok: true, value: { level: l } } : { ok: false };
+    }
+    case "yearsInField": {
+      const y = parseYears(text, kb);
+      return y.ok ? { ok: true, value: { yearsInField: y.value } } : { ok: false };
+    }
+    case "age": {
+      const m = /^(?:我)?(?:今年)?(\d{1,3}|[一二三四五六七八九十]{1,3})(?:周岁|岁)?(?:了)?$/.exec(text);
+      const n = m ? parseNumber(m[1]) : NaN;
+      return Number.isInteger(n) && n >= 10 && n <= 100 ? { ok: true, value: { age: n } } : { ok: false };
+    }
+    case "certificate": {
+      const yn = parseYesNo(text, kb);
+      if (!yn.ok) {
+        const x = e();
+        return x.certificate?.level ? { ok: true, value: { certificate: { level: x.certificate.level } } } : { ok: false };
+      }
+      return { ok: true, value: { certificate: yn.value ? {} : null } };
+    }
+    case "certificate.level": {
+      const l = index !== undefined ? kb.lexicon.levels[index].level : (e().certificate?.level ?? e().level);
+      return l !== undefined ? { ok: true, value: { certificate: { ...f.certificate, level: l } } } : { ok: false };
+    }
+    case "certificate.related": {
+      const yn = parseYesNo(text, kb);
+      return yn.ok ? { ok: true, value: { certificate: { ...f.certificate, related: yn.value } } } : { ok: false };
+    }
+    case "certificate.yearsInFieldSince":
+    case "certificate.yearsHeld": {
+      const y = parseYears(text, kb);
+      const key = field === "certificate.yearsHeld" ? "yearsHeld" : "yearsInFieldSince";
+      return y.ok ? { ok: true, value: { certificate: { ...f.certificate, [key]: y.value } } } : { ok: false };
+    }
+    case "education": {
+      const yn = parseYesNo(text, kb);
+      if (!yn.ok) {
+        const s = e().school;
+        return s ? { ok: true, value: { education: { school: s } } } : { ok: false };
+      }
+      return { ok: true, value: { education: yn.value ? {} : null } };
+    }
+    case "education.school": {
+      const s = index !== undefined ? (opts[index] as School) : e().school;
+      return s ? { ok: true, value: { education: { ...f.education, school: s } } } : { ok: false };
+    }
+    case "education.program": {
+      if (index !== undefined) return { ok: true, value: { education: { ...f.education, program: index < PROGRAMS.length ? PROGRAMS[index] : null } } };
+      const p = e().program;
+      if (p) return { ok: true, value: { education: { ...f.education, program: p as Program } } };
+      return oneOf(text, kb.dialog.no) ? { ok: true, value: { education: { ...f.education, program: null } } } : { ok: false };
+    }
+    case "education.status": {
+      const statuses: Status[] = ["毕业", "应届", "在读"];
+      const s = pickIndex(text, 3) !== undefined ? statuses[pickIndex(text, 3)!] : e().status;
+      return s ? { ok: true, value: { education: { ...f.education, status: s } } } : { ok: false };
+    }
+    case "education.major": {
+      const x = e();
+      const major = x.major ?? text.replace(/专业$/, "");
+      if (!/^[\p{Script=Han}a-z·（）()与和及]{2,30}$/u.test(major) || /^\d+$/.test(major)) return { ok: false };
+      return { ok: true, value: { education: { ...f.education, major } } };
+    }
+  }
+}
+
+/** Merges an answer into the facts; a new occupation or track drops the level and track that belonged to the old one. */
+export function merge(f: Facts, patch: Partial<Facts>): Facts {
+  const next: Facts = { ...f, ...patch };
+  if (patch.occupation && patch.occupation !== f.occupation) {
+    next.track = patch.track;
+    next.level = patch.level;
+  }
+  for (const k of Object.keys(next) as (keyof Facts)[]) if (next[k] === undefined) delete next[k];
+  return next;
+}
+
+/** Facts known from an opening message ("我做电商6年了，有四级证书，能报电子商务师三级吗"). */
+export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
+  const f: Facts = {};
+  if (x.occupation) f.occupation = x.occupation;
+  if (x.track) f.track = x.track;
+  if (f.occupation && !f.track) {
+    const tracks = tracksOf(kb, f.occupation);
+    if (tracks.length === 1) f.track = tracks[0];
+  }
+  if (x.level !== undefined) f.level = x.level;
+  if (x.years !== undefined) f.yearsInField = x.years;
+  if (x.age !== undefined) f.age = x.age;
+  if (x.certificate) {
+    f.certificate = {};
+    if (x.certificate.level !== undefined) f.certificate.level = x.certificate.level;
+    if (x.certificate.years !== undefined) {
+      f.certificate.yearsHeld = x.certificate.years;
+      f.certificate.yearsInFieldSince = x.certificate.years;
+    }
+  }
+  if (x.school || x.status || x.major || x.program) {
+    f.education = {};
+    if (x.school) f.education.school = x.school;
+    if (x.program) f.education.program = x.program;
+    if (x.status) f.education.status = x.status;
+    if (x.major) f.education.major = x.major;
+  }
+  return f;
+}
+
+/** "电子商务师 三级/高级工，累计工作6年，有四级/中级工证书": what the dialog has understood, for the candidate to check. */
+export function describeFacts(kb: Knowledge, f: Facts): string {
+  const parts: string[] = [];
+  if (f.occupation) parts.push(`${f.occupation}${f.track ? `（${f.track}）` : ""}${f.level !== undefined ? ` ${levelLabel(kb, f.level)}` : ""}`);
+  if (f.yearsInField !== undefined) parts.push(`累计从事本职业或相关职业工作${f.yearsInField}年`);
+  if (f.certificate === null) parts.push("没有证书");
+  else if (f.certificate?.level !== undefined) parts.push(`有${levelLabel(kb, f.certificate.level)}证书`);
+  if (f.education === null) parts.push("无相关学历");
+  else if (f.education) {
+    const e = f.education;
+    parts.push([e.school, e.program, e.status, e.major && `${e.major}专业`].filter(Boolean).join(" "));
+  }
+  if (typeof f.age === "number") parts.push(`${f.age}岁`);
+  return parts.filter(Boolean).join("，");
+}

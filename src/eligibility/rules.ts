@@ -1,0 +1,265 @@
+/** 附件1 as pure functions: a profile (complete, or partial during a dialog) against the conditions in knowledge/. */
+import type { Condition, Knowledge, MaterialItem, ResolvedRule } from "../knowledge/load.js";
+import type { Program, School, Status } from "../knowledge/schema.js";
+import { SCHOOLS } from "../knowledge/schema.js";
+import { feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
+import type { Profile } from "./profile.js";
+
+/** What is known of a candidate. `undefined`: not asked yet; `null`: the candidate has none. */
+export interface Facts {
+  occupation?: string;
+  track?: string;
+  level?: number;
+  age?: number | null;
+  yearsInField?: number;
+  certificate?: null | { level?: number; related?: boolean; yearsHeld?: number; yearsInFieldSince?: number };
+  education?: null | { school?: School; program?: Program | null; status?: Status; major?: string };
+}
+
+/** A field the dialog can ask for. */
+export type Field =
+  | "yearsInField"
+  | "age"
+  | "certificate"
+  | "certificate.level"
+  | "certificate.related"
+  | "certificate.yearsInFieldSince"
+  | "certificate.yearsHeld"
+  | "education"
+  | "education.school"
+  | "education.program"
+  | "education.status"
+  | "education.major";
+
+export interface ConditionCheck {
+  condition: Condition;
+  status: "met" | "unmet" | "unknown";
+  /** What is missing, in words (for unmet). */
+  gaps: string[];
+  /** What must still be asked (for unknown), in the order to ask it. */
+  needs: Field[];
+}
+
+export interface LevelCheck {
+  offered: boolean;
+  status: "met" | "unmet" | "unknown";
+  checks: ConditionCheck[];
+}
+
+const clean = (major: string) => major.replace(/\s+/g, "").replace(/专业$/, "");
+
+/** The occupation's major lists that apply to a school type. */
+export function listsFor(kb: Knowledge, occupation: string, school: School) {
+  return kb.rules.get(occupation)?.majorLists.filter((l) => l.schools.includes(school)) ?? [];
+}
+
+/** Whether a major is listed for the occupation and school type. */
+export function majorListed(kb: Knowledge, occupation: string, school: School, major: string): boolean {
+  const m = clean(major);
+  return listsFor(kb, occupation, school).some((l) => l.majors.includes(m));
+}
+
+/** Checks one condition. `complete`: the facts are final (the API), so anything absent counts as not had. */
+export function checkCondition(kb: Knowledge, occupation: string, condition: Condition, f: Facts, complete: boolean): ConditionCheck {
+  const r: ResolvedRule = condition.rule;
+  const gaps: string[] = [];
+  const needs: Field[] = [];
+  const t = (key: string, vars: Record<string, string | number> = {}) => render(kb.replies[key] ?? key, vars);
+  const unknown = (field: Field) => (complete ? false : (needs.push(field), true));
+
+  if (r.age !== undefined) {
+    if (f.age === undefined || f.age === null) {
+      if (!(f.age === undefined && unknown("age"))) gaps.push(t("gap_age_unknown", { age: r.age }));
+    } else if (f.age < r.age) gaps.push(t("gap_age", { age: r.age, have: f.age }));
+  }
+  if (r.working !== undefined) {
+    if (f.yearsInField === undefined) {
+      if (!unknown("yearsInField")) gaps.push(t(r.working ? "gap_working" : "gap_intending"));
+    } else if (r.working && f.yearsInField <= 0) gaps.push(t("gap_working"));
+    else if (!r.working && f.yearsInField > 0) gaps.push(t("gap_intending"));
+  }
+  if (r.certificate) {
+    const need = r.certificate;
+    const c = f.certificate;
+    const label = levelLabel(kb, need.level);
+    if (c === undefined && !complete) needs.push("certificate");
+    else if (!c) gaps.push(t("gap_certificate", { level: label }));
+    else {
+      if (c.level === undefined) unknown("certificate.level") || gaps.push(t("gap_certificate", { level: label }));
+      else if (c.level > need.level) gaps.push(t("gap_certificate_level", { level: label, have: levelLabel(kb, c.level) }));
+      if (c.related === undefined) unknown("certificate.related") || gaps.push(t("gap_certificate_related"));
+      else if (!c.related) gaps.push(t("gap_certificate_related"));
+      if (need.yearsSince !== undefined) {
+        if (c.yearsInFieldSince === undefined) unknown("certificate.yearsInFieldSince") || gaps.push(t("gap_years_since", { years: need.yearsSince, have: 0 }));
+        else if (c.yearsInFieldSince < need.yearsSince) gaps.push(t("gap_years_since", { years: need.yearsSince, have: c.yearsInFieldSince }));
+      }
+      if (need.yearsHeld !== undefined) {
+        if (c.yearsHeld === undefined) unknown("certificate.yearsHeld") || gaps.push(t("gap_years_held", { years: need.yearsHeld, have: 0 }));
+        else if (c.yearsHeld < need.yearsHeld) gaps.push(t("gap_years_held", { years: need.yearsHeld, have: c.yearsHeld }));
+      }
+    }
+  }
+  if (r.education) checkEducation(kb, occupation, r.education, f, complete, gaps, needs, t);
+  if (r.years !== undefined) {
+    if (f.yearsInField === undefined) unknown("yearsInField") || gaps.push(t("gap_years", { years: r.years, have: 0 }));
+    else if (f.yearsInField < r.years) gaps.push(t("gap_years", { years: r.years, have: f.yearsInField }));
+  }
+  const status = gaps.length ? "unmet" : needs.length ? "unknown" : "met";
+  return { condition, status, gaps, needs: status === "unknown" ? [...new Set(needs)] : [] };
+}
+
+function checkEducation(
+  kb: Knowledge,
+  occupation: string,
+  need: NonNullable<ResolvedRule["education"]>,
+  f: Facts,
+  complete: boolean,
+  gaps: string[],
+  needs: Field[],
+  t: (key: string, vars?: Record<string, string | number>) => string,
+): void {
+  const e = f.education;
+  const schools = need.schools.join("、");
+  const programs = need.programs?.join("、") ?? "";
+  const statusWords = need.status.includes("在读") ? t("status_students") : t("status_graduates");
+  if (e === undefined && !complete) {
+    needs.push("education");
+    return;
+  }
+  if (!e) {
+    gaps.push(t(need.programs ? "gap_education_program" : "gap_education", { schools, programs, status: statusWords }));
+    return;
+  }
+  const allSchools = SCHOOLS.every((s) => need.schools.includes(s));
+  if (e.school === undefined) {
+    // The school type matters unless every type is allowed and the major list is the same for all of them.
+    const majorKnownForAll = !need.relatedMajor || (e.major !== undefined && need.schools.every((s) => majorListed(kb, occupation, s, e.major!)));
+    if (!(allSchools && majorKnownForAll)) unknown();
+  } else if (!need.schools.includes(e.school)) gaps.push(t("gap_school", { schools, have: e.school }));
+  if (need.programs) {
+    if (e.program === undefined) {
+      if (e.school === undefined || need.schools.includes(e.school)) unknownField("education.program", "gap_program");
+    } else if (e.program === null || !need.programs.includes(e.program)) gaps.push(t("gap_program", { programs }));
+  }
+  if (e.status === undefined) unknownField("education.status", "gap_status");
+  else if (!need.status.includes(e.status)) gaps.push(t(e.status === "在读" ? "gap_status_student" : "gap_status_graduate", { status: statusWords }));
+  if (need.relatedMajor) {
+    if (e.major === undefined) unknownField("education.major", "gap_major_unknown");
+    else {
+      const candidates = e.school ? [e.school] : need.schools;
+      if (!candidates.some((s) => majorListed(kb, occupation, s, e.major!))) {
+        gaps.push(t("gap_major", { major: clean(e.major), occupation, lists: majorListLabels(kb, occupation, e.school) }));
+      }
+    }
+  }
+
+  function unknown() {
+    if (complete) gaps.push(t("gap_school", { schools, have: "未提供" }));
+    else needs.push("education.school");
+  }
+  function unknownField(field: Field, gapKey: string) {
+    if (complete) gaps.push(t(gapKey, { programs, status: statusWords }));
+    else needs.push(field);
+  }
+}
+
+const majorListLabels = (kb: Knowledge, occupation: string, school?: School) =>
+  (school ? listsFor(kb, occupation, school) : kb.rules.get(occupation)?.majorLists ?? []).map((l) => l.label).join("、") || "—";
+
+/** Checks every condition of a level; a level the plan does not offer is never met. */
+export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
+  const offered = planRows(kb, { occupation: f.occupation, track: f.track, level: f.level }).length > 0;
+  const conditions = kb.rules.get(f.occupation)?.levels.get(f.level) ?? [];
+  const checks = conditions.map((c) => checkCondition(kb, f.occupation, c, f, complete));
+  const status = !offered || !checks.length
+    ? "unmet"
+    : checks.some((c) => c.status === "met")
+      ? "met"
+      : checks.some((c) => c.status === "unknown")
+        ? "unknown"
+        : "unmet";
+  return { offered, status, checks };
+}
+
+/** The materials of a condition for this candidate: of the notice's alternatives, the one for their school type. */
+export function conditionMaterials(condition: Condition, school?: School): string[] {
+  const pick = (m: MaterialItem) => !m.schools || !school || m.schools.includes(school);
+  return condition.materials.filter(pick).map((m) => m.text);
+}
+
+/** Everything to bring for a condition: identity document, photo, then the condition's own materials. */
+export function allMaterials(kb: Knowledge, condition: Condition, school?: School): string[] {
+  const id = kb.materials.identity;
+  const p = kb.materials.photo;
+  return [
+    render(kb.replies.material_identity, {
+      documents: id.groups[0].documents.join(id.groups[0].joiner),
+      label: id.groups[0].label,
+      clause: id.clause,
+    }),
+    render(kb.replies.material_photo, { summary: p.summary, format: p.format, min: p.minSizeKB, max: p.maxSizeKB }),
+    ...conditionMaterials(condition, school),
+  ];
+}
+
+export interface EligibilityResult {
+  eligible: boolean;
+  occupation: string;
+  track?: string;
+  level: number;
+  levelName: string;
+  /** Why not, when the level is not in the plan. */
+  reason?: string;
+  conditions: { id: string; text: string; materials: string[] }[];
+  materials: string[];
+  fee: { theory: number; skill: number; review: number | null; total: number } | null;
+  months: number[];
+  gaps: { condition: string; missing: string[] }[];
+  suggestion: { level: number; levelName: string; months: number[]; fee: number | null } | null;
+  clause: string;
+}
+
+/** The result for a complete, validated profile. */
+export function evaluate(kb: Knowledge, p: Profile): EligibilityResult {
+  const facts: Facts = { ...p, age: p.age ?? null, certificate: p.certificate ?? null, education: p.education ?? null };
+  return result(kb, facts as Facts & { occupation: string; level: number }, true);
+}
+
+/** The result from what is known; with complete = false, unknown conditions count as not met (yet). */
+export function result(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): EligibilityResult {
+  const lc = checkLevel(kb, f, complete);
+  const school = f.education?.school;
+  const met = lc.checks.filter((c) => c.status === "met");
+  const row = planRows(kb, { occupation: f.occupation, track: f.track, level: f.level })[0];
+  const fee = feeRow(kb, f.occupation, f.level);
+  const levelName = levelLabel(kb, f.level);
+  const eligible = lc.status === "met";
+  return {
+    eligible,
+    occupation: f.occupation,
+    track: f.track,
+    level: f.level,
+    levelName,
+    reason: lc.offered
+      ? undefined
+      : render(kb.replies.not_offered_reason, { year: kb.notice.year, what: `${f.occupation}${f.track ? `（${f.track}）` : ""}`, level: levelName }),
+    conditions: met.map((c) => ({ id: c.condition.id, text: c.condition.text, materials: conditionMaterials(c.condition, school) })),
+    materials: eligible ? allMaterials(kb, met[0].condition, school) : [],
+    fee: fee ? { theory: fee.theory, skill: fee.skill, review: fee.review, total: fee.total } : null,
+    months: row?.months ?? [],
+    gaps: eligible || !lc.offered ? [] : lc.checks.map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),
+    suggestion: suggest(kb, f, complete),
+    clause: `${kb.plan.clause}、${kb.conditionsClause}、${kb.fees.clause}`,
+  };
+}
+
+/** The highest level (smallest number) of the same occupation and track that the candidate can apply for now. */
+export function suggest(kb: Knowledge, f: Facts & { occupation: string }, complete: boolean): EligibilityResult["suggestion"] {
+  const rows = planRows(kb, { occupation: f.occupation, track: f.track }).sort((a, b) => a.level - b.level);
+  for (const row of rows) {
+    if (checkLevel(kb, { ...f, track: row.track ?? f.track, level: row.level }, complete).status === "met") {
+      return { level: row.level, levelName: levelLabel(kb, row.level), months: row.months, fee: feeRow(kb, f.occupation, row.level)?.total ?? null };
+    }
+  }
+  return null;
+}

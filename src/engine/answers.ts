@@ -1,0 +1,335 @@
+/** Parametric answers: replies composed from the plan, fees, lists and conditions for the entities asked about. */
+import type { Knowledge } from "../knowledge/load.js";
+import type { Program, School, Status } from "../knowledge/schema.js";
+import { SCHOOLS } from "../knowledge/schema.js";
+import {
+  baseVars,
+  feeRow,
+  formatMonths,
+  levelInfo,
+  levelLabel,
+  offeredLevels,
+  occupationOfTrack,
+  planRows,
+  render,
+  reviewLevels,
+  tracksOf,
+} from "../knowledge/facts.js";
+import { allMaterials, checkLevel, conditionMaterials, listsFor, result, suggest, type Facts } from "../eligibility/rules.js";
+
+/** What a question is about, after conversation context has filled the gaps. */
+export interface Query {
+  occupation?: string;
+  track?: string;
+  level?: number;
+  month?: number;
+  subject?: string;
+  residency: string[];
+  major?: string;
+  school?: School;
+  program?: Program;
+  status?: Status;
+  relatedOccupation?: string;
+  /** Another occupation named besides the one asked about (the candidate's own job). */
+  otherOccupation?: string;
+  certificate?: { level?: number; years?: number };
+  years?: number;
+  age?: number;
+  future: boolean;
+}
+
+export interface Answer {
+  text: string;
+  clause: string;
+  /** answered: a final answer; asked: the reply is a question back (something is missing). */
+  status: "answered" | "asked";
+}
+
+export class Composer {
+  readonly vars: Record<string, string>;
+
+  constructor(readonly kb: Knowledge) {
+    this.vars = baseVars(kb);
+  }
+
+  t(key: string, vars: Record<string, string | number> = {}): string {
+    const template = this.kb.replies[key];
+    if (template === undefined) throw new Error(`replies.yaml 缺少模板 ${key}`);
+    return render(template, { ...this.vars, ...vars });
+  }
+
+  private what(q: { occupation?: string; track?: string }): string {
+    if (!q.occupation) return "";
+    return q.track ? `${q.occupation}（${q.track}）` : q.occupation;
+  }
+
+  private offeredText(occupation: string, track?: string): string {
+    return offeredLevels(this.kb, occupation, track).map((l) => levelLabel(this.kb, l)).join("、");
+  }
+
+  /** Asks for the occupation when none is known. */
+  askOccupation(clause: string): Answer {
+    const list = this.kb.occupations.occupations
+      .map((o) => (tracksOf(this.kb, o.name).length > 1 ? `${o.name}（${tracksOf(this.kb, o.name).join("、")}）` : o.name))
+      .join("、");
+    return { text: this.t("ask_occupation", { list }), clause, status: "asked" };
+  }
+
+  schedule(q: Query): Answer {
+    const clause = this.kb.plan.clause;
+    if (!q.occupation) {
+      if (q.level !== undefined) {
+        const rows = planRows(this.kb, { level: q.level });
+        const list = rows.map((r) => `${this.what(r)} ${formatMonths(r.months)}`).join("；");
+        return { text: this.t("schedule_level_all", { level: levelLabel(this.kb, q.level), list }), clause, status: "answered" };
+      }
+      return this.askOccupation(clause);
+    }
+    const tracks = tracksOf(this.kb, q.occupation);
+    if (!q.track && tracks.length > 1) {
+      if (q.level !== undefined) {
+        const rows = planRows(this.kb, { occupation: q.occupation, level: q.level });
+        if (!rows.length) return { text: this.notOffered(q), clause, status: "answered" };
+        const missing = tracks.filter((t) => !rows.some((r) => r.track === t));
+        const list = rows.map((r) => `${r.track} ${formatMonths(r.months)}`).join("；") + (missing.length ? `；${missing.join("、")}未开设此等级` : "");
+        return { text: this.t("schedule_level_tracks", { what: q.occupation, level: levelLabel(this.kb, q.level), list }), clause, status: "answered" };
+      }
+      const list = tracks.map((t) => `${t}：${this.levelMonths(q.occupation!, t)}`).join("；");
+      return { text: this.t("schedule_list", { what: q.occupation, list }), clause, status: "answered" };
+    }
+    if (q.level !== undefined) {
+      const row = planRows(this.kb, q as { occupation: string; track?: string; level: number })[0];
+      if (!row) return { text: this.notOffered(q), clause, status: "answered" };
+      return { text: this.t("schedule_row", { what: this.what(q), level: levelLabel(this.kb, q.level), months: formatMonths(row.months) }), clause, status: "answered" };
+    }
+    return { text: this.t("schedule_list", { what: this.what(q), list: this.levelMonths(q.occupation, q.track) }), clause, status: "answered" };
+  }
+
+  /** "四级/中级工 3月、5月；三级/高级工 …", merging nothing: each level with its own months. */
+  private levelMonths(occupation: string, track?: string): string {
+    return planRows(this.kb, { occupation, track })
+      .map((r) => `${levelLabel(this.kb, r.level)} ${formatMonths(r.months)}`)
+      .join("；");
+  }
+
+  private notOffered(q: Query): string {
+    return this.t("schedule_not_offered", {
+      what: this.what(q),
+      level: levelLabel(this.kb, q.level!),
+      offered: this.offeredText(q.occupation!, q.track),
+    });
+  }
+
+  levels(q: Query): Answer {
+    const clause = this.kb.plan.clause;
+    if (!q.occupation) return this.askOccupation(clause);
+    if (q.level !== undefined) {
+      const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });
+      if (!rows.length) return { text: this.notOffered(q), clause, status: "answered" };
+      const months = rows.map((r) => (q.track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
+      return { text: this.t("levels_offered", { what: this.what(q), level: levelLabel(this.kb, q.level), months }), clause, status: "answered" };
+    }
+    const tracks = tracksOf(this.kb, q.occupation);
+    const list =
+      !q.track && tracks.length > 1
+        ? tracks.map((t) => `${t}：${this.offeredText(q.occupation!, t)}`).join("；")
+        : this.offeredText(q.occupation, q.track);
+    return { text: this.t("levels_list", { what: this.what(q), list }), clause, status: "answered" };
+  }
+
+  monthList(q: Query): Answer {
+    const clause = this.kb.plan.clause;
+    if (q.month === undefined) return this.schedule(q);
+    const rows = planRows(this.kb, { month: q.month, occupation: q.occupation, track: q.track });
+    if (!rows.length) {
+      const months = [...new Set(this.kb.plan.rows.flatMap((r) => r.months))].sort((a, b) => a - b);
+      return { text: this.t("month_none", { month: q.month, months: formatMonths(months) }), clause, status: "answered" };
+    }
+    const groups = new Map<string, string[]>();
+    for (const r of rows) {
+      const key = this.what(r);
+      groups.set(key, [...(groups.get(key) ?? []), levelInfo(this.kb, r.level).name]);
+    }
+    const list = [...groups].map(([what, levels]) => `${what} ${levels.join("、")}`).join("；");
+    return { text: this.t("month_list", { month: q.month, list }), clause, status: "answered" };
+  }
+
+  fee(q: Query): Answer {
+    const clause = this.kb.fees.clause;
+    const s = this.kb.fees.subjects;
+    const breakdown = (r: { theory: number; skill: number; review: number | null }) =>
+      [
+        this.t("fee_part", { subject: s.theory, fee: r.theory }),
+        this.t("fee_part", { subject: s.skill, fee: r.skill }),
+        ...(r.review === null ? [] : [this.t("fee_part", { subject: s.review, fee: r.review })]),
+      ].join(" + ");
+    if (q.subject && q.level === undefined) {
+      const key = Object.entries(s).find(([, name]) => name === q.subject || this.subjectAlias(q.subject!) === name)?.[0] as keyof typeof s | undefined;
+      const fees = [...new Set(this.kb.fees.tables.flatMap((t) => t.rows.map((r) => (key ? r[key] : r.theory)).filter((x) => x !== null)))];
+      const levels = key === "review" ? reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、") : "所有等级";
+      return { text: this.t("fee_subject", { subject: key ? s[key] : q.subject, fee: fees.join("/"), levels }), clause, status: "answered" };
+    }
+    if (!q.occupation) {
+      const list = this.kb.fees.tables
+        .map((t) => `${t.occupation} ${t.rows.map((r) => `${levelInfo(this.kb, r.level).name}${r.total}`).join("、")}`)
+        .join("；");
+      return { text: this.t("fee_all", { list }), clause, status: "answered" };
+    }
+    const table = this.kb.fees.tables.find((t) => t.occupation === q.occupation);
+    if (q.level !== undefined) {
+      const row = feeRow(this.kb, q.occupation, q.level);
+      const offered = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level }).length > 0;
+      if (!row || !offered) return { text: this.notOffered(q), clause: `${this.kb.plan.clause}、${clause}`, status: "answered" };
+      return { text: this.t("fee_row", { what: this.what(q), level: levelLabel(this.kb, q.level), total: row.total, breakdown: breakdown(row) }), clause, status: "answered" };
+    }
+    const levels = new Set(offeredLevels(this.kb, q.occupation, q.track));
+    const list = (table?.rows ?? []).filter((r) => levels.has(r.level)).map((r) => `${levelLabel(this.kb, r.level)} ${r.total}元（${breakdown(r)}）`).join("；");
+    return { text: this.t("fee_list", { what: this.what(q), list }), clause, status: "answered" };
+  }
+
+  private subjectAlias(name: string): string | undefined {
+    // 附件2 calls 技能考核 操作技能: the same subject under the fee table's name.
+    const s = this.kb.evaluation.subjects.find((x) => x.name === name || x.aliases.includes(name));
+    if (!s) return undefined;
+    return Object.values(this.kb.fees.subjects).find((f) => f === s.name || s.aliases.includes(f));
+  }
+
+  idDocuments(q: Query): Answer {
+    const id = this.kb.materials.identity;
+    const groups = q.residency.length ? id.groups.filter((g) => q.residency.includes(g.id)) : id.groups;
+    const list = groups.map((g) => this.t("id_group", { label: g.label, documents: g.documents.join(g.joiner) })).join("；");
+    return { text: this.t("id_answer", { list, rule: id.rule }), clause: id.clause, status: "answered" };
+  }
+
+  relatedOccupation(q: Query): Answer {
+    const clause = this.kb.conditionsClause;
+    if (!q.occupation) {
+      const list = this.kb.occupations.occupations.map((o) => o.name).join("、");
+      return { text: this.t("ask_related_occupation", { list }), clause, status: "asked" };
+    }
+    const rules = this.kb.rules.get(q.occupation)!;
+    const job = q.relatedOccupation ?? q.otherOccupation;
+    const list = rules.relatedOccupations.join("、");
+    if (!job) return { text: this.t("related_occ_list", { occupation: q.occupation, list }), clause, status: "answered" };
+    if (job === q.occupation) return { text: this.t("related_occ_yes", { job, occupation: q.occupation }), clause, status: "answered" };
+    const yes = rules.relatedOccupations.includes(job);
+    return { text: this.t(yes ? "related_occ_yes" : "related_occ_no", { job, occupation: q.occupation, list }), clause, status: "answered" };
+  }
+
+  relatedMajor(q: Query): Answer {
+    const clause = this.kb.conditionsClause;
+    const occupations = q.occupation ? [q.occupation] : [...this.kb.rules.keys()];
+    if (!q.major) {
+      if (!q.occupation) return this.askOccupation(clause);
+      const rules = this.kb.rules.get(q.occupation)!;
+      const lists = (q.school ? listsFor(this.kb, q.occupation, q.school) : rules.majorLists)
+        .map((l) => this.t("related_major_list_item", { label: l.label, majors: l.majors.join("、"), note: l.note ?? "等" }))
+        .join("；");
+      return { text: this.t("related_major_list", { occupation: q.occupation, list: lists }), clause, status: "answered" };
+    }
+    const parts = occupations.map((occupation) => this.majorVerdict(occupation, q.major!, q.school));
+    return { text: parts.join("\n"), clause, status: "answered" };
+  }
+
+  private majorVerdict(occupation: string, major: string, school?: School): string {
+    const rules = this.kb.rules.get(occupation)!;
+    const schools = school ? [school] : [...SCHOOLS];
+    const yes = rules.majorLists.filter((l) => l.majors.includes(major) && l.schools.some((s) => schools.includes(s)));
+    if (!yes.length) return this.t("related_major_no", { major, occupation });
+    const no = rules.majorLists.filter((l) => !yes.includes(l) && l.schools.some((s) => schools.includes(s)));
+    if (!no.length || school) return this.t("related_major_yes", { major, occupation, lists: yes.map((l) => `“${l.label}”`).join("、") });
+    return this.t("related_major_partly", { major, occupation, yes: yes.map((l) => `“${l.label}”`).join("、"), no: no.map((l) => `“${l.label}”`).join("、") });
+  }
+
+  conditions(q: Query): Answer {
+    const clause = this.kb.conditionsClause;
+    if (!q.occupation) return this.askOccupation(clause);
+    const rules = this.kb.rules.get(q.occupation)!;
+    const offered = offeredLevels(this.kb, q.occupation, q.track);
+    if (q.level !== undefined) {
+      if (!offered.includes(q.level)) return { text: this.notOffered(q), clause: `${this.kb.plan.clause}、${clause}`, status: "answered" };
+      const list = (rules.levels.get(q.level) ?? []).map((c, i) => `${i + 1}. ${c.text}`).join("\n");
+      return { text: `${this.t("conditions_level", { what: this.what(q), level: levelLabel(this.kb, q.level), list: `\n${list}` })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
+    }
+    const list = offered
+      .map((l) => `\n${levelLabel(this.kb, l)}：${(rules.levels.get(l) ?? []).map((c) => c.text.replace(/。$/, "")).join("；或")}`)
+      .join("");
+    return { text: `${this.t("conditions_levels", { what: this.what(q), list })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
+  }
+
+  /** The materials of each condition of a level, plus the identity document and photo everyone brings. */
+  materialsFor(q: Query): Answer {
+    const clause = `${this.kb.materials.clause}、${this.kb.conditionsClause}`;
+    if (!offeredLevels(this.kb, q.occupation!, q.track).includes(q.level!)) return { text: this.notOffered(q), clause, status: "answered" };
+    const conditions = this.kb.rules.get(q.occupation!)?.levels.get(q.level!) ?? [];
+    const list = conditions
+      .map((c, i) => `${i + 1}. ${c.text.replace(/。$/, "")} → ${conditionMaterials(c, q.school).join("；或")}`)
+      .join("\n");
+    const common = allMaterials(this.kb, conditions[0], q.school).slice(0, 2).join("；");
+    return { text: this.t("materials_level", { what: this.what(q), level: levelLabel(this.kb, q.level!), common, list: `\n${list}` }), clause, status: "answered" };
+  }
+
+  overview(q: Query): Answer {
+    if (q.occupation && q.level !== undefined) {
+      const row = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });
+      const fee = feeRow(this.kb, q.occupation, q.level);
+      if (!row.length || !fee) return { text: this.notOffered(q), clause: this.kb.plan.clause, status: "answered" };
+      const months = row.map((r) => (q.track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
+      return {
+        text: this.t("overview", { what: this.what(q), level: levelLabel(this.kb, q.level), months, total: fee.total }),
+        clause: `${this.kb.plan.clause}、${this.kb.fees.clause}`,
+        status: "answered",
+      };
+    }
+    return this.schedule(q);
+  }
+
+  /** One-shot eligibility verdict from what the question says; undefined when a dialog must ask more. */
+  eligibilityVerdict(f: Facts & { occupation: string; level: number }): Answer | undefined {
+    const tracks = tracksOf(this.kb, f.occupation);
+    const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
+    if (checkLevel(this.kb, { ...f, track }, false).status === "unknown") return undefined;
+    const r = result(this.kb, { ...f, track }, false);
+    const clause = r.clause;
+    const what = this.what({ occupation: f.occupation, track });
+    const level = levelLabel(this.kb, f.level);
+    if (r.reason) {
+      return { text: this.t("elig_not_offered", { reason: r.reason, offered: this.offeredText(f.occupation, track) }), clause, status: "answered" };
+    }
+    if (r.eligible) {
+      const c = r.conditions[0];
+      const months = track
+        ? formatMonths(r.months)
+        : planRows(this.kb, { occupation: f.occupation, level: f.level }).map((row) => `${row.track} ${formatMonths(row.months)}`).join("；");
+      return {
+        text: [
+          this.t("elig_yes", { what, level, condition: c.text }),
+          this.t("elig_materials", { list: r.materials.join("；") }),
+          this.t("elig_fee", { total: r.fee?.total ?? "—", months }),
+        ].join("\n"),
+        clause,
+        status: "answered",
+      };
+    }
+    const gaps = r.gaps.map((g, i) => `${i + 1}. ${g.missing.join("；")}`).join("\n");
+    const suggestion = r.suggestion
+      ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: formatMonths(r.suggestion.months), fee: r.suggestion.fee ?? "—" })
+      : this.t("elig_no_suggest", { what });
+    return { text: [this.t("elig_no", { what, level }), this.t("elig_gaps", { list: `\n${gaps}` }), suggestion].join("\n"), clause, status: "answered" };
+  }
+
+  /** Without a level: the highest level the facts given so far reach, or what the lowest offered level still needs. */
+  assess(f: Facts & { occupation: string }): string {
+    const what = this.what(f);
+    const s = suggest(this.kb, f, true);
+    if (s) return this.t("elig_suggest", { what, level: s.levelName, months: formatMonths(s.months), fee: s.fee ?? "—" });
+    const lowest = offeredLevels(this.kb, f.occupation, f.track)[0];
+    const r = result(this.kb, { ...f, level: lowest }, true);
+    const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
+    return this.t("elig_lowest", { what, level: levelLabel(this.kb, lowest), list });
+  }
+
+  trackOccupation(track: string): string | undefined {
+    return occupationOfTrack(this.kb, track);
+  }
+}

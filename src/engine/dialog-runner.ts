@@ -1,0 +1,143 @@
+/** Runs the eligibility dialog inside the turn chain: its state lives in the session, one question per turn. */
+import type { Knowledge } from "../knowledge/load.js";
+import { render, tracksOf } from "../knowledge/facts.js";
+import { describeFacts, factsFromEntities, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
+import type { Facts } from "../eligibility/rules.js";
+import type { Understander } from "../nlu/understand.js";
+import type { Composer, Query } from "./answers.js";
+import type { Handler } from "./chain.js";
+import type { TurnContext } from "./engine.js";
+
+/** An interrupting question is answered (not read as an answer) when its intent is at least this sure. */
+const INTERRUPT_CONFIDENCE = 0.5;
+
+export class DialogRunner {
+  constructor(
+    private readonly kb: Knowledge,
+    private readonly understander: Understander,
+    private readonly composer: Composer,
+  ) {}
+
+  private deps = () => ({ kb: this.kb, extract: (t: string) => this.understander.entities.extract(t) });
+
+  private command(text: string): "back" | "restart" | "quit" | undefined {
+    const c = this.kb.dialog.commands;
+    const is = (words: string[]) => words.some((w) => text === w || (text.length <= w.length + 2 && text.startsWith(w)));
+    if (is(c.quit)) return "quit";
+    if (is(c.restart)) return "restart";
+    if (is(c.back)) return "back";
+    return undefined;
+  }
+
+  /** The chain handler: an active dialog takes the turn, unless the message is another question. */
+  handler: Handler<TurnContext> = async (ctx, next) => {
+    const state = ctx.session.dialog;
+    if (!state) return next();
+    const u = ctx.u!;
+    const text = u.norm.text;
+    ctx.intent = "eligibility_dialog";
+    ctx.confidence = 1;
+    const cmd = this.command(text);
+    if (cmd === "quit") {
+      delete ctx.session.dialog;
+      ctx.parts.push(this.kb.dialog.quit);
+      return;
+    }
+    if (cmd === "restart") {
+      const fresh: DialogState = { v: DIALOG_VERSION, facts: {}, asking: "occupation", history: [] };
+      ctx.session.dialog = fresh;
+      ctx.parts.push(this.kb.dialog.restart, prompt(this.kb, "occupation", {}));
+      ctx.status = "asked";
+      return;
+    }
+    if (cmd === "back") {
+      const previous = state.history.pop();
+      if (!previous) ctx.parts.push(this.kb.dialog.back_none);
+      else state.facts = previous;
+      return this.ask(ctx, state);
+    }
+    const parsed = parseAnswer(this.deps(), state.asking, text, state.facts);
+    if (parsed.ok) {
+      state.history.push(state.facts);
+      state.facts = merge(state.facts, parsed.value);
+      return this.ask(ctx, state);
+    }
+    // Not an answer: a question about something else is answered, and the dialog waits where it was.
+    if (u.byRule && u.intent !== "eligibility" && u.confidence >= INTERRUPT_CONFIDENCE) {
+      ctx.intent = undefined;
+      ctx.confidence = undefined;
+      await next();
+      ctx.parts.push(`${this.kb.dialog.resume}${prompt(this.kb, state.asking, state.facts)}`);
+      // The interruption must not end or replace the dialog.
+      ctx.session.dialog = state;
+      return;
+    }
+    if (u.intent === "eligibility" && u.entities.occupation) {
+      delete ctx.session.dialog;
+      ctx.intent = undefined;
+      return next();
+    }
+    ctx.parts.push(render(this.kb.dialog.invalid, { hint: this.kb.dialog.fields[state.asking].hint }), prompt(this.kb, state.asking, state.facts));
+    ctx.status = "asked";
+  };
+
+  /** Asks the next question, or ends the dialog with the verdict. */
+  private ask(ctx: TurnContext, state: DialogState): void {
+    const field = nextField(this.kb, state.facts);
+    if (field) {
+      state.asking = field;
+      ctx.session.dialog = state;
+      ctx.parts.push(prompt(this.kb, field, state.facts));
+      ctx.status = "asked";
+      return;
+    }
+    delete ctx.session.dialog;
+    this.verdict(ctx, state.facts);
+  }
+
+  private verdict(ctx: TurnContext, f: Facts): void {
+    const facts = f as Facts & { occupation: string; level: number };
+    const answer = this.composer.eligibilityVerdict(facts);
+    if (!answer) throw new Error("dialog ended with an open condition");
+    ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, f) }), answer.text);
+    ctx.clause = answer.clause;
+    ctx.status = "answered";
+    ctx.session.occupation = facts.occupation;
+    if (facts.track) ctx.session.track = facts.track;
+    ctx.session.level = facts.level;
+  }
+
+  /** An eligibility question: a verdict at once when the message says enough, else the dialog, prefilled. */
+  startOrVerdict(ctx: TurnContext, q: Query): void {
+    const x = ctx.u!.entities;
+    const facts = factsFromEntities(this.kb, x);
+    // The occupation and level under discussion carry over ("直播销售员四级几月考" → "我能报吗").
+    if (!facts.occupation && q.occupation) {
+      facts.occupation = q.occupation;
+      if (q.track) facts.track = q.track;
+      if (facts.level === undefined && q.level !== undefined) facts.level = q.level;
+    }
+    if (facts.occupation && !facts.track) {
+      const tracks = tracksOf(this.kb, facts.occupation);
+      if (tracks.length === 1) facts.track = tracks[0];
+    }
+    const preface: string[] = [];
+    if (facts.occupation && (x.relatedOccupation || q.otherOccupation)) {
+      preface.push(this.composer.relatedOccupation({ ...q, occupation: facts.occupation }).text);
+    }
+    const known = Object.keys(facts).length > 0;
+    if (nextField(this.kb, facts) === undefined) {
+      ctx.parts.push(...preface);
+      this.verdict(ctx, facts);
+      return;
+    }
+    if (facts.occupation && facts.level === undefined && (facts.yearsInField !== undefined || facts.certificate || facts.education)) {
+      preface.push(this.composer.assess(facts as Facts & { occupation: string }));
+    }
+    const state: DialogState = { v: DIALOG_VERSION, facts, asking: "occupation", history: [] };
+    ctx.parts.push(...preface, render(this.kb.dialog.start, { year: this.kb.notice.year }));
+    if (known) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
+    ctx.clause = this.kb.conditionsClause;
+    this.ask(ctx, state);
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * One way through for every channel: normalise → understand → decide → compose.
+ * `Engine.turn(userId, text)` is the single entry point; turns of one user run one after another.
+ */
+import type { Knowledge } from "../knowledge/load.js";
+import { render } from "../knowledge/facts.js";
+import { Understander, type Understanding } from "../nlu/understand.js";
+import { inScript, normalise } from "../nlu/normalize.js";
+import { Composer, type Answer, type Query } from "./answers.js";
+import { compose, type Handler } from "./chain.js";
+import { MemoryStore, revive, type Session, type SessionStore } from "./session.js";
+import { MemoryUnansweredLog, type UnansweredLog } from "./unanswered.js";
+import { DialogRunner } from "./dialog-runner.js";
+
+export interface TurnResult {
+  replies: string[];
+  intent: string;
+  confidence: number;
+  status: "answered" | "asked" | "fallback" | "handoff" | "empty" | "error";
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const stderrLogger: Logger = {
+  info: () => {},
+  error: (obj, msg) => process.stderr.write(JSON.stringify({ level: "error", msg, ...obj }) + "\n"),
+};
+
+export interface EngineOptions {
+  store?: SessionStore;
+  unanswered?: UnansweredLog;
+  logger?: Logger;
+  /** A turn that takes longer than this is answered with an apology. */
+  turnTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** The intents answered by composing facts; every other intent needs a canned answer in answers.yaml. */
+export const PARAMETRIC_INTENTS = [
+  "schedule", "levels", "month_list", "fee", "id_documents", "related_occupation", "related_major", "conditions",
+  "eligibility", "materials",
+] as const;
+
+/** Intents that a bare "三级呢" / "视频创推员呢" continues. */
+const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam"]);
+/** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
+const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "fee", "next_exam", "occupations"]);
+const LOW_CONFIDENCE = 0.55;
+
+export interface TurnContext {
+  userId: string;
+  channel: string;
+  text: string;
+  session: Session;
+  u?: Understanding;
+  intent?: string;
+  confidence?: number;
+  /** Reply parts, in order; the source line and script conversion come last. */
+  parts: string[];
+  clause?: string;
+  status?: TurnResult["status"];
+  /** Append the year caveat. */
+  future?: boolean;
+}
+
+export class Engine {
+  readonly understander: Understander;
+  readonly composer: Composer;
+  readonly store: SessionStore;
+  readonly unanswered: UnansweredLog;
+  private readonly logger: Logger;
+  private readonly run: (ctx: TurnContext) => Promise<void>;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly dialog: DialogRunner;
+  private readonly canned: Map<string, Knowledge["answers"][number]>;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(readonly kb: Knowledge, options: EngineOptions = {}) {
+    this.store = options.store ?? new MemoryStore();
+    this.unanswered = options.unanswered ?? new MemoryUnansweredLog();
+    this.logger = options.logger ?? stderrLogger;
+    this.timeoutMs = options.turnTimeoutMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+    this.understander = new Understander(kb);
+    this.composer = new Composer(kb);
+    this.canned = new Map(kb.answers.map((a) => [a.id, a]));
+    for (const i of kb.intents) {
+      if (!this.canned.has(i.intent) && !(PARAMETRIC_INTENTS as readonly string[]).includes(i.intent)) {
+        throw new Error(`意图 "${i.intent}" 没有答案：请在 answers.yaml 中加入 id 为 ${i.intent} 的条目`);
+      }
+    }
+    // Render every canned answer once, so a missing placeholder fails at start-up, not in front of a candidate.
+    for (const a of kb.answers) this.cannedText(a.id);
+    this.dialog = new DialogRunner(kb, this.understander, this.composer);
+    const handlers: Handler<TurnContext>[] = [
+      this.guardEmpty,
+      this.understand,
+      this.dialog.handler,
+      this.pickSuggestion,
+      this.resolveIntent,
+      this.answer,
+    ];
+    this.run = compose(handlers);
+  }
+
+  /** One message in, the replies out. Never throws: errors become an apology and a log line. */
+  async turn(userId: string, text: string, channel = "cli"): Promise<TurnResult> {
+    const previous = this.queues.get(userId) ?? Promise.resolve();
+    const current = previous.then(() => this.guardedTurn(userId, String(text ?? ""), channel));
+    const settled = current.catch(() => undefined);
+    this.queues.set(userId, settled);
+    void settled.then(() => {
+      if (this.queues.get(userId) === settled) this.queues.delete(userId);
+    });
+    return current;
+  }
+
+  private async guardedTurn(userId: string, text: string, channel: string): Promise<TurnResult> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`turn timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
+      return await Promise.race([this.processTurn(userId, text, channel), timeout]);
+    } catch (err) {
+      this.logger.error({ userId, channel, err: (err as Error).message }, "turn failed");
+      return { replies: [render(this.kb.replies.error, this.composer.vars)], intent: "error", confidence: 0, status: "error" };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async processTurn(userId: string, text: string, channel: string): Promise<TurnResult> {
+    const session = revive(await this.store.get(userId), this.now());
+    const ctx: TurnContext = { userId, channel, text, session, parts: [] };
+    await this.run(ctx);
+    // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
+    ctx.session.updatedAt = this.now();
+    await this.store.set(userId, ctx.session);
+    return this.finish(ctx);
+  }
+
+  private finish(ctx: TurnContext): TurnResult {
+    const parts = [...ctx.parts];
+    if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
+    if (ctx.clause) parts.push(render(this.kb.replies.source, { ...this.composer.vars, clause: ctx.clause }));
+    const traditional = ctx.u?.norm.traditional ?? false;
+    const reply = inScript(parts.join("\n"), traditional);
+    const intent = ctx.intent ?? "none";
+    const confidence = ctx.confidence ?? 0;
+    const status = ctx.status ?? "answered";
+    if (status === "fallback" || status === "handoff" || (status === "answered" && confidence < LOW_CONFIDENCE && intent !== "none")) {
+      const kind = status === "fallback" ? "fallback" : status === "handoff" ? "handoff" : "low_confidence";
+      void Promise.resolve(
+        this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind }),
+      ).catch((err) => this.logger.error({ err: (err as Error).message }, "unanswered log failed"));
+    }
+    return { replies: [reply], intent, confidence, status };
+  }
+
+  // === Handlers, in chain order
+
+  private guardEmpty: Handler<TurnContext> = (ctx, next) => {
+    if (!normalise(ctx.text).text) {
+      ctx.parts.push(render(this.kb.replies.empty, this.composer.vars));
+      ctx.intent = "empty";
+      ctx.status = "empty";
+      return;
+    }
+    return next();
+  };
+
+  private understand: Handler<TurnContext> = (ctx, next) => {
+    ctx.u = this.understander.understand(ctx.text);
+    return next();
+  };
+
+  private pickSuggestion: Handler<TurnContext> = (ctx, next) => {
+    const pick = /^([1-9])$/.exec(ctx.u!.norm.text);
+    const suggestions = ctx.session.suggestions;
+    delete ctx.session.suggestions;
+    if (pick && suggestions && suggestions[Number(pick[1]) - 1]) {
+      ctx.intent = suggestions[Number(pick[1]) - 1];
+      ctx.confidence = 0.9;
+    }
+    return next();
+  };
+
+  /** Decides the intent with the conversation's context: a bare "三级呢" continues the last question. */
+  private resolveIntent: Handler<TurnContext> = (ctx, next) => {
+    if (ctx.intent) return next();
+    const u = ctx.u!;
+    const e = u.entities;
+    const hasSlots = Boolean(e.occupation || e.track || e.level !== undefined || e.month !== undefined || e.residency.length || e.major);
+    if (!u.byRule && hasSlots) {
+      const last = ctx.session.lastIntent;
+      if (last && FOLLOWABLE.has(last) && !(e.month !== undefined && !e.occupation && !e.track)) {
+        ctx.intent = last === "next_exam" ? "schedule" : last;
+        ctx.confidence = 0.8;
+      } else if (e.month !== undefined && !e.occupation && !e.track) {
+        ctx.intent = "month_list";
+        ctx.confidence = 0.75;
+      } else if (e.residency.length) {
+        ctx.intent = "id_documents";
+        ctx.confidence = 0.7;
+      } else if (e.major) {
+        ctx.intent = "related_major";
+        ctx.confidence = 0.7;
+      } else {
+        ctx.intent = "overview";
+        ctx.confidence = 0.75;
+      }
+    } else {
+      ctx.intent = u.intent;
+      ctx.confidence = u.confidence;
+    }
+    return next();
+  };
+
+  private answer: Handler<TurnContext> = (ctx) => {
+    const intent = ctx.intent!;
+    const q = this.query(ctx);
+    if (intent === "none") return this.fallback(ctx);
+    if (intent === "eligibility") {
+      this.dialog.startOrVerdict(ctx, q);
+      this.remember(ctx, q, intent);
+      return;
+    }
+    let a: Answer | undefined;
+    switch (intent) {
+      case "schedule":
+        a = this.composer.schedule(q);
+        break;
+      case "next_exam":
+        a = q.occupation || q.track ? this.composer.schedule(q) : undefined;
+        ctx.future = Boolean(a);
+        break;
+      case "levels":
+        a = this.composer.levels(q);
+        break;
+      case "month_list":
+        a = this.composer.monthList(q);
+        break;
+      case "fee":
+        a = this.composer.fee(q);
+        break;
+      case "id_documents":
+        a = this.composer.idDocuments(q);
+        break;
+      case "related_occupation":
+        a = this.composer.relatedOccupation(q);
+        break;
+      case "related_major":
+        a = this.composer.relatedMajor(q);
+        break;
+      case "conditions":
+        a = this.composer.conditions(q);
+        break;
+      case "materials":
+        a = q.occupation && q.level !== undefined ? this.composer.materialsFor(q) : undefined;
+        break;
+      case "overview":
+        a = this.composer.overview(q);
+        break;
+    }
+    if (!a) {
+      const canned = this.canned.get(intent);
+      if (!canned) return this.fallback(ctx);
+      a = { text: this.cannedText(intent), clause: canned.clause, status: "answered" };
+      if (intent === "handoff") ctx.status = "handoff";
+    }
+    ctx.parts.push(a.text);
+    ctx.clause = a.clause;
+    ctx.status ??= a.status;
+    if (PLAN_INTENTS.has(intent) && q.future && intent !== "next_exam") ctx.future = true;
+    this.remember(ctx, q, intent);
+  };
+
+  // === Helpers
+
+  cannedText(id: string): string {
+    return render(this.canned.get(id)!.answer, this.composer.vars);
+  }
+
+  /** The entities of this message, completed from the session: occupation, track and level carry over. */
+  private query(ctx: TurnContext): Query {
+    const e = ctx.u!.entities;
+    const s = ctx.session;
+    let occupation = e.occupation;
+    let track = e.track;
+    if (!occupation) {
+      occupation = s.occupation;
+      track = s.track;
+    } else if (!track && occupation === s.occupation && !e.occupations.length) {
+      track = s.track;
+    }
+    const sameSubject = occupation === s.occupation;
+    const level = e.level ?? (sameSubject || !ctx.u!.byRule ? s.level : undefined);
+    const other = e.occupations.find((o) => o !== occupation);
+    return {
+      occupation,
+      track,
+      level,
+      month: e.month,
+      subject: e.subject,
+      residency: e.residency,
+      major: e.major,
+      school: e.school,
+      program: e.program,
+      status: e.status,
+      relatedOccupation: e.relatedOccupation,
+      otherOccupation: other,
+      certificate: e.certificate,
+      years: e.years,
+      age: e.age,
+      future: e.future,
+    };
+  }
+
+  /** Keeps what the answer was about for the next message's follow-up. */
+  remember(ctx: TurnContext, q: Pick<Query, "occupation" | "track" | "level">, intent: string): void {
+    const s = ctx.session;
+    if (q.occupation) {
+      s.occupation = q.occupation;
+      if (q.track) s.track = q.track;
+      else delete s.track;
+    }
+    if (q.level !== undefined) s.level = q.level;
+    if (intent !== "none") s.lastIntent = intent;
+  }
+
+  private fallback(ctx: TurnContext): void {
+    const ranked = (ctx.u?.ranked ?? []).filter((r) => this.canned.has(r.intent) || r.intent === "schedule" || r.intent === "fee").slice(0, 3);
+    const sample = (intent: string) => this.canned.get(intent)?.questions[0] ?? this.kb.intents.find((i) => i.intent === intent)?.examples[0] ?? intent;
+    ctx.parts.push(render(this.kb.replies.fallback, this.composer.vars));
+    if (ranked.length) {
+      ctx.parts.push(render(this.kb.replies.fallback_suggest, { list: ranked.map((r, i) => `${i + 1}. ${sample(r.intent)}`).join("；") }));
+      ctx.session.suggestions = ranked.map((r) => r.intent);
+    }
+    ctx.parts.push(render(this.kb.replies.fallback_contact, this.composer.vars));
+    ctx.intent = "fallback";
+    ctx.status = "fallback";
+  }
+}

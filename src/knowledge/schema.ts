@@ -1,0 +1,238 @@
+/** zod schemas of every file in knowledge/ and intents/: the data is checked against these at load. */
+import { z } from "zod";
+
+export const SCHOOLS = ["技工学校", "高级技工学校", "技师学院", "中等职业学校", "高等职业学校", "普通高等学校专科", "本科及以上"] as const;
+export const PROGRAMS = ["高级工班", "预备技师班", "技师班"] as const;
+export const STATUSES = ["毕业", "应届", "在读"] as const;
+export const School = z.enum(SCHOOLS);
+export const Program = z.enum(PROGRAMS);
+export const Status = z.enum(STATUSES);
+export type School = z.infer<typeof School>;
+export type Program = z.infer<typeof Program>;
+export type Status = z.infer<typeof Status>;
+
+const Level = z.number().int().min(1).max(5);
+const Month = z.number().int().min(1).max(12);
+const Text = z.string().trim().min(1);
+const Clause = Text;
+
+export const NoticeFile = z.strictObject({
+  year: z.number().int().min(2000).max(2100),
+  title: Text,
+  shortName: Text,
+  docNumber: Text,
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "日期格式应为 YYYY-MM-DD"),
+  issuer: Text,
+  standard: Text,
+  basis: Text,
+  certificateIssuer: Text,
+  adjustment: z.strictObject({ clause: Clause, text: Text }),
+});
+
+export const PlanFile = z.strictObject({
+  clause: Clause,
+  organiser: Text,
+  rows: z
+    .array(
+      z.strictObject({
+        no: z.number().int().positive(),
+        occupation: Text,
+        track: Text.optional(),
+        level: Level,
+        months: z.array(Month).min(1).nullable(),
+      }),
+    )
+    .min(1),
+});
+
+export const OccupationsFile = z.strictObject({
+  occupations: z.array(z.strictObject({ name: Text, aliases: z.array(Text) })).min(1),
+  tracks: z.array(z.strictObject({ name: Text, occupation: Text, aliases: z.array(Text) })),
+});
+
+export const EvaluationFile = z.strictObject({
+  clause: Clause,
+  subjects: z.array(z.strictObject({ name: Text, method: Text, aliases: z.array(Text) })).min(1),
+});
+
+export const FeesFile = z.strictObject({
+  clause: Clause,
+  subjects: z.strictObject({ theory: Text, skill: Text, review: Text }),
+  tables: z
+    .array(
+      z.strictObject({
+        occupation: Text,
+        rows: z
+          .array(
+            z
+              .strictObject({
+                level: Level,
+                theory: z.number().nonnegative(),
+                skill: z.number().nonnegative(),
+                review: z.number().nonnegative().nullable(),
+                total: z.number().nonnegative(),
+              })
+              .refine((r) => r.theory + r.skill + (r.review ?? 0) === r.total, {
+                message: "合计不等于各科之和",
+                path: ["total"],
+              }),
+          )
+          .min(1),
+      }),
+    )
+    .min(1),
+});
+
+export const ContactsFile = z.strictObject({
+  clause: Clause,
+  address: z.strictObject({ clause: Clause, text: Text }),
+  hours: z.strictObject({ clause: Clause, text: Text }),
+  hotline: z.strictObject({ clause: Clause, text: Text }),
+  website: z.strictObject({ clause: Clause, text: z.url() }),
+  complaint: z.strictObject({ clause: Clause, phone: Text, email: z.email() }),
+  certificateLookup: z.strictObject({ clause: Clause, text: z.url() }),
+});
+
+export const MaterialsFile = z.strictObject({
+  clause: Clause,
+  identity: z.strictObject({
+    clause: Clause,
+    rule: Text,
+    groups: z
+      .array(z.strictObject({ id: Text, label: Text, documents: z.array(Text).min(1), joiner: Text }))
+      .min(1),
+  }),
+  photo: z.strictObject({
+    clause: Clause,
+    summary: Text,
+    format: Text,
+    minHeightPx: z.number().int().positive(),
+    minWidthPx: z.number().int().positive(),
+    minSizeKB: z.number().positive(),
+    maxSizeKB: z.number().positive(),
+    rules: z.array(Text).min(1),
+  }),
+  conditionMaterials: z.strictObject({ clause: Clause, text: Text }),
+});
+
+/** A school list is either a named group of conditions.yaml's `schoolGroups` or the school types themselves. */
+const SchoolRef = z.union([Text, z.array(School).min(1)]);
+
+export const Rule = z
+  .strictObject({
+    years: z.number().nonnegative().optional(),
+    certificate: z
+      .strictObject({
+        level: Level,
+        yearsSince: z.number().nonnegative().optional(),
+        yearsHeld: z.number().nonnegative().optional(),
+      })
+      .optional(),
+    education: z
+      .strictObject({
+        schools: SchoolRef,
+        programs: z.array(Program).min(1).optional(),
+        status: z.array(Status).min(1),
+        relatedMajor: z.boolean().optional(),
+      })
+      .optional(),
+    age: z.number().int().positive().optional(),
+    working: z.boolean().optional(),
+  })
+  .refine((r) => Object.keys(r).length > 0, { message: "规则不能为空" });
+
+const MaterialRef = z.strictObject({ ref: Text, schools: SchoolRef.optional() });
+
+export const ConditionsFile = z.strictObject({
+  clause: Clause,
+  schoolGroups: z.record(z.string(), z.array(School).min(1)),
+  materialTexts: z.record(z.string(), Text),
+  templates: z.record(
+    z.string().regex(/^[1-5]$/, "等级键应为 1-5"),
+    z.array(z.strictObject({ id: Text, text: Text, rule: Rule, materials: z.array(MaterialRef).min(1) })).min(1),
+  ),
+  occupations: z
+    .array(
+      z.strictObject({
+        occupation: Text,
+        levels: z.array(Level).min(1),
+        relatedOccupations: z.array(Text).min(1),
+        relatedOccupationAliases: z.record(z.string(), z.array(Text)).optional(),
+        majorLists: z
+          .array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) }))
+          .min(1),
+      }),
+    )
+    .min(1),
+});
+
+export const AnswersFile = z.strictObject({
+  answers: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z_]+$/, "id 只能用小写字母和下划线"),
+        topic: Text,
+        clause: Clause,
+        questions: z.array(Text).min(1),
+        answer: Text,
+      }),
+    )
+    .min(1),
+});
+
+export const LexiconFile = z.strictObject({
+  levels: z.array(z.strictObject({ level: Level, name: Text, title: Text, aliases: z.array(Text) })).length(5),
+  residency: z.array(z.strictObject({ group: Text, aliases: z.array(Text).min(1) })),
+  schools: z.array(z.strictObject({ school: School, aliases: z.array(Text).min(1) })),
+  programs: z.array(z.strictObject({ program: Program, aliases: z.array(Text).min(1) })),
+  status: z.array(z.strictObject({ status: Status, aliases: z.array(Text).min(1) })),
+  future: z.array(Text),
+});
+
+export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });
+
+const Keyword = z.union([Text, z.strictObject({ text: Text, weight: z.number().positive() })]);
+export const IntentsFile = z.strictObject({
+  intents: z
+    .array(
+      z.strictObject({
+        intent: z.string().regex(/^[a-z_]+$/, "intent 只能用小写字母和下划线"),
+        keywords: z.array(Keyword).default([]),
+        entityBoost: z.record(z.string(), z.number()).optional(),
+        needsEntity: z.array(Text).optional(),
+        examples: z.array(Text).min(1),
+      }),
+    )
+    .min(1),
+});
+
+export type Rule = z.infer<typeof Rule>;
+export type NoticeFile = z.infer<typeof NoticeFile>;
+export type ConditionsFile = z.infer<typeof ConditionsFile>;
+export type IntentsFile = z.infer<typeof IntentsFile>;
+
+export const DIALOG_FIELDS = [
+  "occupation", "track", "level", "yearsInField", "age", "certificate", "certificate.level", "certificate.related",
+  "certificate.yearsInFieldSince", "certificate.yearsHeld", "education", "education.school", "education.program",
+  "education.status", "education.major",
+] as const;
+
+export const DialogFile = z.strictObject({
+  start: Text,
+  resume: Text,
+  quit: Text,
+  restart: Text,
+  back_none: Text,
+  invalid: Text,
+  known: Text,
+  commands: z.strictObject({ back: z.array(Text).min(1), restart: z.array(Text).min(1), quit: z.array(Text).min(1) }),
+  yes: z.array(Text).min(1),
+  no: z.array(Text).min(1),
+  fields: z.strictObject(
+    Object.fromEntries(DIALOG_FIELDS.map((f) => [f, z.strictObject({ prompt: Text, hint: Text })])) as Record<
+      (typeof DIALOG_FIELDS)[number],
+      z.ZodObject<{ prompt: typeof Text; hint: typeof Text }>
+    >,
+  ),
+  program_none: Text,
+});

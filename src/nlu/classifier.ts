@@ -1,0 +1,93 @@
+/** Intent classification: natural's naive Bayes over segmented tokens, plus keyword and entity rules from intents/. */
+import classifiers from "natural/lib/natural/classifiers/index.js";
+import type { Knowledge } from "../knowledge/load.js";
+import type { Entities } from "./entities.js";
+
+export interface Scored {
+  intent: string;
+  score: number;
+}
+
+interface Keyword {
+  text: string;
+  weight: number;
+}
+
+interface IntentRule {
+  intent: string;
+  keywords: Keyword[];
+  entityBoost: Record<string, number>;
+  needsEntity?: string[];
+}
+
+/** Which entity names count as present, for `entityBoost` and `needsEntity` in intents/. */
+export function presentEntities(e: Entities): Set<string> {
+  const s = new Set<string>();
+  if (e.occupation) s.add("occupation");
+  if (e.track) s.add("track");
+  if (e.level !== undefined) s.add("level");
+  if (e.certificate) s.add("certificate");
+  if (e.years !== undefined) s.add("years");
+  if (e.age !== undefined) s.add("age");
+  if (e.month !== undefined) s.add("month");
+  if (e.residency.length) s.add("residency");
+  if (e.subject) s.add("subject");
+  if (e.school) s.add("school");
+  if (e.program) s.add("program");
+  if (e.status) s.add("status");
+  if (e.major) s.add("major");
+  if (e.relatedOccupation) s.add("relatedOccupation");
+  if (e.future) s.add("future");
+  return s;
+}
+
+export class IntentClassifier {
+  private readonly bayes: InstanceType<typeof classifiers.BayesClassifier>;
+  private readonly rules: IntentRule[];
+  readonly vocabulary = new Set<string>();
+  readonly intents: string[];
+
+  constructor(kb: Knowledge, tokenize: (text: string) => string[]) {
+    this.bayes = new classifiers.BayesClassifier();
+    const examples = new Map<string, string[]>();
+    for (const i of kb.intents) examples.set(i.intent, [...i.examples]);
+    // A canned answer's question variants are training examples of the intent of the same id.
+    for (const a of kb.answers) examples.set(a.id, [...(examples.get(a.id) ?? []), ...a.questions]);
+    for (const [intent, texts] of examples) {
+      for (const t of texts) {
+        const tokens = tokenize(t);
+        tokens.forEach((tok) => this.vocabulary.add(tok));
+        if (tokens.length) this.bayes.addDocument(tokens, intent);
+      }
+    }
+    this.bayes.train();
+    this.intents = [...examples.keys()];
+    this.rules = kb.intents.map((i) => ({
+      intent: i.intent,
+      keywords: i.keywords.map((k) => (typeof k === "string" ? { text: k, weight: 1 } : k)).map((k) => ({ text: k.text.toLowerCase(), weight: k.weight })),
+      entityBoost: i.entityBoost ?? {},
+      needsEntity: i.needsEntity,
+    }));
+  }
+
+  /** Bayes probabilities, normalised to sum to 1. */
+  bayesScores(tokens: string[]): Scored[] {
+    if (!tokens.length) return [];
+    const raw = this.bayes.getClassifications(tokens) as { label: string; value: number }[];
+    const sum = raw.reduce((s, c) => s + c.value, 0);
+    return raw.map((c) => ({ intent: c.label, score: sum > 0 ? c.value / sum : 0 })).sort((a, b) => b.score - a.score);
+  }
+
+  /** Keyword evidence per intent: the sum of (length × weight) of the keywords found in the text, plus entity boosts. */
+  ruleScores(text: string, entities: Set<string>): Map<string, number> {
+    const scores = new Map<string, number>();
+    for (const r of this.rules) {
+      let s = 0;
+      for (const k of r.keywords) if (text.includes(k.text)) s += k.text.length * k.weight;
+      if (s > 0) for (const [name, boost] of Object.entries(r.entityBoost)) if (entities.has(name)) s += boost;
+      if (s > 0 && r.needsEntity && !r.needsEntity.some((n) => entities.has(n))) s *= 0.3;
+      if (s > 0) scores.set(r.intent, s);
+    }
+    return scores;
+  }
+}

@@ -1,0 +1,204 @@
+/** Entity extraction from normalised text, with every form of each term the knowledge base lists. */
+import type { Knowledge } from "../knowledge/load.js";
+import type { Program, School, Status } from "../knowledge/schema.js";
+import { parseNumber } from "./normalize.js";
+
+export interface Entities {
+  /** The occupation asked about: the last one named, or the one a named track belongs to. */
+  occupation?: string;
+  /** Every occupation named, in order (the first may be the candidate's own job in "我是X，算Y的相关职业吗"). */
+  occupations: string[];
+  track?: string;
+  /** The level asked about (not the level of a certificate held). */
+  level?: number;
+  levels: number[];
+  certificate?: { level?: number; years?: number };
+  years?: number;
+  age?: number;
+  month?: number;
+  residency: string[];
+  subject?: string;
+  school?: School;
+  program?: Program;
+  status?: Status;
+  /** A major named: a listed one, or the words before 专业. */
+  major?: string;
+  majorListed: boolean;
+  /** A related occupation named (canonical name from the lists). */
+  relatedOccupation?: string;
+  /** The question is about a year other than the notice's, or "the next" exam. */
+  future: boolean;
+}
+
+type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related";
+
+interface Entry {
+  alias: string;
+  kind: Kind;
+  value: string;
+}
+
+interface Hit extends Entry {
+  start: number;
+  end: number;
+  score: number;
+}
+
+const KIND_RANK: Record<Kind, number> = {
+  occupation: 9, track: 8, school: 7, program: 7, level: 6, related: 5, major: 4, subject: 3, residency: 2, status: 1,
+};
+
+const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
+const CERT_AFTER = /^(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
+const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
+
+export class EntityExtractor {
+  private readonly entries: Entry[];
+  private readonly futureWords: string[];
+  private readonly year: number;
+
+  constructor(private readonly kb: Knowledge) {
+    const e: Entry[] = [];
+    const add = (kind: Kind, value: string, aliases: string[]) => {
+      for (const a of new Set([value, ...aliases])) e.push({ alias: a.replace(/\s+/g, "").toLowerCase(), kind, value });
+    };
+    for (const o of kb.occupations.occupations) add("occupation", o.name, o.aliases);
+    for (const t of kb.occupations.tracks) add("track", t.name, t.aliases);
+    for (const l of kb.lexicon.levels) add("level", String(l.level), l.aliases);
+    for (const r of kb.lexicon.residency) add("residency", r.group, r.aliases);
+    for (const s of kb.evaluation.subjects) add("subject", s.name, s.aliases);
+    for (const s of kb.lexicon.schools) add("school", s.school, s.aliases);
+    for (const p of kb.lexicon.programs) add("program", p.program, p.aliases);
+    for (const s of kb.lexicon.status) add("status", s.status, s.aliases);
+    for (const rules of kb.rules.values()) {
+      for (const list of rules.majorLists) for (const m of list.majors) add("major", m, []);
+      for (const r of rules.relatedOccupations) add("related", r, rules.relatedOccupationAliases[r] ?? []);
+    }
+    // Longest aliases first, so the scan prefers 电子商务师 to 电子商务.
+    this.entries = dedupe(e).sort((a, b) => b.alias.length - a.alias.length);
+    this.futureWords = kb.lexicon.future;
+    this.year = kb.notice.year;
+  }
+
+  extract(text: string): Entities {
+    const hits = this.scan(text);
+    const out: Entities = { occupations: [], levels: [], residency: [], majorListed: false, future: false };
+    for (const h of hits) {
+      switch (h.kind) {
+        case "occupation":
+          out.occupations.push(h.value);
+          break;
+        case "track":
+          out.track ??= h.value;
+          break;
+        case "level": {
+          const level = Number(h.value);
+          if (CERT_AFTER.test(text.slice(h.end, h.end + 9))) out.certificate = { ...out.certificate, level };
+          else out.levels.push(level);
+          break;
+        }
+        case "residency":
+          if (!out.residency.includes(h.value)) out.residency.push(h.value);
+          break;
+        case "subject":
+          out.subject ??= h.value;
+          break;
+        case "school":
+          out.school ??= h.value as School;
+          break;
+        case "program":
+          out.program ??= h.value as Program;
+          break;
+        case "status":
+          out.status ??= h.value as Status;
+          break;
+        case "major":
+          out.major ??= h.value;
+          out.majorListed = true;
+          break;
+        case "related":
+          if (!this.kb.rules.has(h.value)) out.relatedOccupation ??= h.value;
+          else out.occupations.push(h.value);
+          break;
+      }
+    }
+    out.occupations = [...new Set(out.occupations)];
+    const trackOcc = out.track && this.kb.occupations.tracks.find((t) => t.name === out.track)?.occupation;
+    out.occupation = trackOcc || out.occupations.at(-1);
+    out.level = out.levels.at(-1);
+    if (!out.major) {
+      const m = /([\p{Script=Han}a-z]{2,16})专业/u.exec(text);
+      if (m) {
+        const words = m[1].replace(/^.*?(?:我是|我学|我读|学的是|读的是|学的|读的|念的|修的|本人|我|是|学|读|念)(?=[\p{Script=Han}a-z]{2,})/u, "");
+        if (!/^(相关|本|什么|哪些|哪个|啥|对口|所学)/.test(words)) out.major = words;
+      }
+    }
+    this.numbers(text, out);
+    out.future = this.futureWords.some((w) => text.includes(w)) || [...text.matchAll(/(20\d\d)年/g)].some((m) => Number(m[1]) !== this.year);
+    return out;
+  }
+
+  /** Every alias occurrence, then a greedy choice of non-overlapping hits, longest first. */
+  private scan(text: string): Hit[] {
+    const hits: Hit[] = [];
+    for (const entry of this.entries) {
+      let from = 0;
+      for (;;) {
+        const i = text.indexOf(entry.alias, from);
+        if (i < 0) break;
+        const end = i + entry.alias.length;
+        // A major followed by 专业 outranks an occupation alias of the same words (电子商务专业, 信息安全专业).
+        const bonus = entry.kind === "major" && text.startsWith("专业", end) ? 2 : 0;
+        hits.push({ ...entry, start: i, end, score: entry.alias.length + bonus });
+        from = i + 1;
+      }
+    }
+    hits.sort((a, b) => b.score - a.score || KIND_RANK[b.kind] - KIND_RANK[a.kind] || a.start - b.start);
+    const taken = new Uint8Array(text.length);
+    const chosen: Hit[] = [];
+    for (const h of hits) {
+      let free = true;
+      for (let i = h.start; i < h.end && free; i++) free = !taken[i];
+      if (!free) continue;
+      taken.fill(1, h.start, h.end);
+      chosen.push(h);
+    }
+    return chosen.sort((a, b) => a.start - b.start);
+  }
+
+  /** Years of work, years with a certificate, age and month, written in digits or Chinese numerals. */
+  private numbers(text: string, out: Entities): void {
+    for (const m of text.matchAll(new RegExp(`${NUM}(个)?(多)?年(半)?`, "g"))) {
+      const before = text.slice(Math.max(0, m.index - 1), m.index);
+      if (/\d/.test(before) || /^\d{4}$/.test(m[1])) continue; // 2024年 is a year, not a duration
+      const after = text.slice(m.index + m[0].length, m.index + m[0].length + 1);
+      if (after === "级") continue;
+      let n = parseNumber(m[1]);
+      if (Number.isNaN(n)) continue;
+      if (m[4]) n += 0.5;
+      const context = text.slice(Math.max(0, m.index - 8), m.index);
+      if (CERT_CONTEXT.test(context) && out.certificate) out.certificate.years ??= n;
+      else out.years ??= n;
+    }
+    const age = new RegExp(`(?:年满|满|今年)?${NUM}(?:周岁|岁)`).exec(text);
+    if (age) {
+      const n = parseNumber(age[1]);
+      if (!Number.isNaN(n)) out.age = n;
+    }
+    const month = /(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月/.exec(text);
+    if (month && !/几月|哪月/.test(month[0])) {
+      const n = parseNumber(month[1]);
+      if (n >= 1 && n <= 12) out.month = n;
+    }
+  }
+}
+
+function dedupe(entries: Entry[]): Entry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = `${e.kind}\u0000${e.alias}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,47 @@
+/** Text normalisation: NFKC (full-width forms), Traditional → Simplified, and a compact form for matching. */
+import * as OpenCC from "opencc-js";
+
+// twp: Taiwan characters and phrases (列印 → 打印, 資訊 → 信息); it also covers Hong Kong characters.
+const toSimplified = OpenCC.Converter({ from: "twp", to: "cn" });
+// Characters only on the way back: occupation names such as 信息安全测试员 are official and keep their words.
+const toTraditional = OpenCC.Converter({ from: "cn", to: "tw" });
+
+export const MAX_TEXT = 2000;
+
+export interface Normalised {
+  /** What the user wrote, trimmed and cut to MAX_TEXT characters. */
+  raw: string;
+  /** Simplified, NFKC, lower-case, without white space or control characters: the form every matcher reads. */
+  text: string;
+  /** The user wrote Traditional characters: answer in Traditional. */
+  traditional: boolean;
+}
+
+const CONTROL = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
+
+export function normalise(input: string): Normalised {
+  const raw = [...String(input ?? "")].slice(0, MAX_TEXT).join("").trim();
+  const nfkc = raw.normalize("NFKC").toLowerCase();
+  const simplified = toSimplified(nfkc);
+  return { raw, text: simplified.replace(CONTROL, ""), traditional: simplified !== nfkc && hasHan(nfkc) };
+}
+
+const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
+
+/** The reply in the user's script. */
+export const inScript = (reply: string, traditional: boolean): string => (traditional ? toTraditional(reply) : reply);
+
+const DIGITS: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+
+/** Reads a number written in digits or Chinese numerals up to 99 (十二 → 12, 二十 → 20, 半 → 0.5); NaN if none. */
+export function parseNumber(s: string): number {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  if (s === "半") return 0.5;
+  const m = /^([一二两三四五六七八九])?(十)?([一二三四五六七八九])?(半)?$/.exec(s);
+  if (!m || (!m[1] && !m[2] && !m[3])) return NaN;
+  let n: number;
+  if (m[2]) n = (m[1] ? DIGITS[m[1]] : 1) * 10 + (m[3] ? DIGITS[m[3]] : 0);
+  else if (m[3]) return NaN;
+  else n = DIGITS[m[1]!];
+  return m[4] ? n + 0.5 : n;
+}

@@ -1,0 +1,75 @@
+/** normalise → segment → entities → intent: what a message asks, before any conversation context. */
+import type { Knowledge } from "../knowledge/load.js";
+import { IntentClassifier, presentEntities, type Scored } from "./classifier.js";
+import { EntityExtractor, type Entities } from "./entities.js";
+import { normalise, type Normalised } from "./normalize.js";
+import { Segmenter } from "./segment.js";
+
+export interface Understanding {
+  norm: Normalised;
+  tokens: string[];
+  entities: Entities;
+  /** The best intent, or "none" when nothing in the text points to one. */
+  intent: string;
+  confidence: number;
+  /** Whether keywords of the intents matched (false: the classifier alone guessed). */
+  byRule: boolean;
+  /** The closest intents, best first, for a "did you mean" fallback. */
+  ranked: Scored[];
+}
+
+/** Below this the classifier's guess is not trusted. */
+export const MIN_CONFIDENCE = 0.45;
+
+export class Understander {
+  readonly segmenter: Segmenter;
+  readonly entities: EntityExtractor;
+  readonly classifier: IntentClassifier;
+
+  constructor(kb: Knowledge) {
+    const terms: string[] = [];
+    for (const o of kb.occupations.occupations) terms.push(o.name, ...o.aliases);
+    for (const t of kb.occupations.tracks) terms.push(t.name, ...t.aliases);
+    for (const r of kb.rules.values()) {
+      terms.push(...r.relatedOccupations);
+      for (const l of r.majorLists) terms.push(...l.majors);
+    }
+    for (const l of kb.lexicon.levels) terms.push(...l.aliases.filter((a) => !/\s/.test(a)));
+    for (const s of kb.lexicon.schools) terms.push(...s.aliases);
+    for (const s of kb.evaluation.subjects) terms.push(s.name, ...s.aliases);
+    terms.push("准考证", "应届毕业生", "身份证", "通行证", "居住证", "承诺书", "补考", "发票");
+    this.segmenter = new Segmenter(terms);
+    this.entities = new EntityExtractor(kb);
+    this.classifier = new IntentClassifier(kb, (t) => this.segmenter.cut(normalise(t).text));
+  }
+
+  understand(input: string): Understanding {
+    const norm = normalise(input);
+    const tokens = this.segmenter.cut(norm.text);
+    const entities = this.entities.extract(norm.text);
+    const present = presentEntities(entities);
+    const rules = this.classifier.ruleScores(norm.text, present);
+    const bayes = this.classifier.bayesScores(tokens);
+    const known = tokens.filter((t) => this.classifier.vocabulary.has(t)).length;
+    const coverage = tokens.length ? known / tokens.length : 0;
+
+    if (rules.size) {
+      const combined = new Map<string, number>();
+      for (const b of bayes) combined.set(b.intent, 3 * b.score);
+      for (const [intent, s] of rules) combined.set(intent, (combined.get(intent) ?? 0) + s);
+      const ranked = [...combined].map(([intent, score]) => ({ intent, score })).sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
+      const [best, second] = ranked;
+      const ruleBest = Math.max(...rules.values());
+      const margin = second ? best.score / (best.score + second.score) : 1;
+      const confidence = round(Math.min(0.99, Math.max(margin, ruleBest >= 4 ? 0.7 : 0.5)));
+      return { norm, tokens, entities, intent: best.intent, confidence, byRule: true, ranked };
+    }
+    const ranked = bayes;
+    const top = bayes[0];
+    // A guess on mostly unknown words is no answer: "今天天气怎么样" must not become a fee question.
+    const confidence = top ? round(top.score * Math.min(1, coverage * 1.5)) : 0;
+    return { norm, tokens, entities, intent: top && confidence >= MIN_CONFIDENCE ? top.intent : "none", confidence, byRule: false, ranked };
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
