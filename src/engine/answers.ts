@@ -163,7 +163,7 @@ export class Composer {
         this.t("fee_part", { subject: s.skill, fee: r.skill }),
         ...(r.review === null ? [] : [this.t("fee_part", { subject: s.review, fee: r.review })]),
       ].join(" + ");
-    if (q.subject && q.level === undefined) {
+    if (q.subject && !q.occupation && q.level === undefined) {
       const key = Object.entries(s).find(([, name]) => name === q.subject || this.subjectAlias(q.subject!) === name)?.[0] as keyof typeof s | undefined;
       const fees = [...new Set(this.kb.fees.tables.flatMap((t) => t.rows.map((r) => (key ? r[key] : r.theory)).filter((x) => x !== null)))];
       const levels = key === "review" ? reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、") : "所有等级";
@@ -300,7 +300,7 @@ export class Composer {
       const c = r.conditions[0];
       const months = track
         ? formatMonths(r.months)
-        : planRows(this.kb, { occupation: f.occupation, level: f.level }).map((row) => `${row.track} ${formatMonths(row.months)}`).join("；");
+        : planRows(this.kb, { occupation: f.occupation, level: f.level }).map((row) => `${row.track ?? ""} ${formatMonths(row.months)}`.trim()).join("；");
       return {
         text: [
           this.t("elig_yes", { what, level, condition: c.text }),

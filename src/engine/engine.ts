@@ -236,7 +236,8 @@ export class Engine {
         a = this.composer.schedule(q);
         break;
       case "next_exam":
-        a = q.occupation || q.track ? this.composer.schedule(q) : undefined;
+        // Only an occupation named in this message: "下次考试什么时候" alone is about the plan as a whole.
+        a = ctx.u!.entities.occupation ? this.composer.schedule(q) : undefined;
         ctx.future = Boolean(a);
         break;
       case "levels":
@@ -246,7 +247,8 @@ export class Engine {
         a = this.composer.monthList(q);
         break;
       case "fee":
-        a = this.composer.fee(q);
+        // "综合评审多少钱": a subject's fee, unless this message names an occupation or level too.
+        a = this.composer.fee(ctx.u!.entities.subject && !ctx.u!.entities.occupation && ctx.u!.entities.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
         break;
       case "id_documents":
         a = this.composer.idDocuments(q);
@@ -298,7 +300,7 @@ export class Engine {
     } else if (!track && occupation === s.occupation && !e.occupations.length) {
       track = s.track;
     }
-    const sameSubject = occupation === s.occupation;
+    const sameSubject = occupation === s.occupation && track === s.track;
     const level = e.level ?? (sameSubject || !ctx.u!.byRule ? s.level : undefined);
     const other = e.occupations.find((o) => o !== occupation);
     return {

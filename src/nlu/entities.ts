@@ -59,13 +59,13 @@ export class EntityExtractor {
 
   constructor(private readonly kb: Knowledge) {
     const e: Entry[] = [];
-    const add = (kind: Kind, value: string, aliases: string[]) => {
-      for (const a of new Set([value, ...aliases])) e.push({ alias: a.replace(/\s+/g, "").toLowerCase(), kind, value });
+    const add = (kind: Kind, value: string, aliases: string[], valueIsName = true) => {
+      for (const a of new Set(valueIsName ? [value, ...aliases] : aliases)) e.push({ alias: a.replace(/\s+/g, "").toLowerCase(), kind, value });
     };
     for (const o of kb.occupations.occupations) add("occupation", o.name, o.aliases);
     for (const t of kb.occupations.tracks) add("track", t.name, t.aliases);
-    for (const l of kb.lexicon.levels) add("level", String(l.level), l.aliases);
-    for (const r of kb.lexicon.residency) add("residency", r.group, r.aliases);
+    for (const l of kb.lexicon.levels) add("level", String(l.level), l.aliases, false);
+    for (const r of kb.lexicon.residency) add("residency", r.group, r.aliases, false);
     for (const s of kb.evaluation.subjects) add("subject", s.name, s.aliases);
     for (const s of kb.lexicon.schools) add("school", s.school, s.aliases);
     for (const p of kb.lexicon.programs) add("program", p.program, p.aliases);
@@ -129,8 +129,10 @@ export class EntityExtractor {
     if (!out.major) {
       const m = /([\p{Script=Han}a-z]{2,16})专业/u.exec(text);
       if (m) {
-        const words = m[1].replace(/^.*?(?:我是|我学|我读|学的是|读的是|学的|读的|念的|修的|本人|我|是|学|读|念)(?=[\p{Script=Han}a-z]{2,})/u, "");
-        if (!/^(相关|本|什么|哪些|哪个|啥|对口|所学)/.test(words)) out.major = words;
+        const tail = m[1].split(/[的，,]/).at(-1)!;
+        const words = tail.replace(/^(?:我是|我学|我读|学的是|读的是|本人|我|是|学|读|念|修)+/u, "");
+        const vague = /^(相关|本|什么|哪些|哪个|啥|对口|所学|这个|那个|其他|别的)/.test(words) || words.length < 2;
+        if (!vague && !out.occupations.some((o) => words.includes(o))) out.major = words;
       }
     }
     this.numbers(text, out);
