@@ -311,10 +311,12 @@ export class Composer {
         status: "answered",
       };
     }
-    const gaps = r.gaps.map((g, i) => `${i + 1}. ${g.missing.join("；")}`).join("\n");
+    // One line per distinct shortfall: conditions that lack the same thing are not repeated.
+    const lines = [...new Set(r.gaps.map((g) => g.missing.join("，")))];
+    const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
     const suggestion = r.suggestion
       ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: formatMonths(r.suggestion.months), fee: r.suggestion.fee ?? "—" })
-      : this.t("elig_no_suggest", { what });
+      : `${this.t("elig_no_suggest", { what })}${this.t("elig_other_levels")}`;
     return { text: [this.t("elig_no", { what, level }), this.t("elig_gaps", { list: `\n${gaps}` }), suggestion].join("\n"), clause, status: "answered" };
   }
 

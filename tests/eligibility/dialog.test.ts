@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { makeEngine, say } from "../helpers.js";
+import { MemoryStore } from "../../src/engine/session.js";
+
+const engine = makeEngine();
+let n = 0;
+const user = () => `dialog-${++n}`;
+
+describe("eligibility dialog", () => {
+  it("should start on 资格自测 and ask one question at a time with numbered options", async () => {
+    const [first] = await say(engine, user(), "资格自测");
+    expect(first).toContain("想报哪个职业");
+    expect(first).toMatch(/1\. 电子商务师/);
+    expect(first).toMatch(/4\. 信息安全测试员/);
+  });
+
+  it("should prefill from the opening message and ask only what the open conditions need", async () => {
+    const u = user();
+    const [first] = await say(engine, u, "我做电商6年了，有四级证书，能报电子商务师三级吗");
+    expect(first).toContain("电子商务师 三级/高级工");
+    expect(first).toContain("工作6年");
+    expect(first).not.toContain("想报哪个职业");
+    expect(first).not.toContain("想报哪个等级");
+    // The 四级 certificate is known: the dialog asks whether it is of this or a related occupation.
+    expect(first).toContain("相关职业");
+    const [second] = await say(engine, u, "是");
+    expect(second).toContain("取得这张证书后");
+    const [verdict] = await say(engine, u, "4年");
+    expect(verdict).toContain("可以报电子商务师三级/高级工");
+    expect(verdict).toContain("取得本职业或相关职业四级/中级工");
+    expect(verdict).toMatch(/证书编号/);
+    expect(verdict).toContain("工作经历承诺书");
+    expect(verdict).toContain("160");
+    expect(verdict).toMatch(/3月、5月、8月、10月、11月/);
+    expect(verdict).toContain("jinengpingjia");
+  });
+
+  it("should accept answers by number or by words, and re-ask an invalid answer with a hint", async () => {
+    const u = user();
+    await say(engine, u, "资格自测");
+    const [level] = await say(engine, u, "互联网营销师");
+    expect(level).toContain("想报哪个等级");
+    const [years] = await say(engine, u, "四级");
+    expect(years).toContain("累计从事本职业或相关职业工作几年");
+    const [again] = await say(engine, u, "很久很久");
+    expect(again).toContain("没能识别");
+    expect(again).toContain("请回复年数");
+    expect(again).toContain("累计从事本职业或相关职业工作几年");
+    const [done] = await say(engine, u, "7年");
+    expect(done).toContain("可以报互联网营销师四级/中级工");
+    // Without a track, the months of every track offering 四级.
+    expect(done).toMatch(/直播销售员 3月、6月、9月/);
+  });
+
+  it("should go back one question on 返回 and restart on 重新开始", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "1");
+    const [back] = await say(engine, u, "返回");
+    expect(back).toContain("想报哪个职业");
+    const [level] = await say(engine, u, "2");
+    expect(level).toContain("供应链管理师");
+    const [restart] = await say(engine, u, "重新开始");
+    expect(restart).toContain("已重新开始");
+    expect(restart).toContain("想报哪个职业");
+  });
+
+  it("should leave on 退出 and answer normally afterwards", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "1");
+    const [quit] = await say(engine, u, "退出");
+    expect(quit).toContain("已退出");
+    const [after] = await say(engine, u, "咨询电话");
+    expect(after).toContain("400-007-5676");
+  });
+
+  it("should answer an interrupting question and keep the dialog where it was", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "3");
+    const [interrupt] = await say(engine, u, "照片有什么要求");
+    expect(interrupt).toContain("132");
+    expect(interrupt).toContain("资格自测进行中");
+    expect(interrupt).toContain("想报哪个等级");
+    const [next] = await say(engine, u, "1");
+    expect(next).toMatch(/周岁|几年/);
+  });
+
+  it("should end an ineligible candidate with the gaps and the highest level open to them", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "电子商务师", "三级");
+    const transcript = await say(engine, u, "6", "有", "四级", "是", "2", "没有");
+    const verdict = transcript.at(-1)!;
+    expect(verdict).toContain("暂不符合电子商务师三级/高级工");
+    expect(verdict).toContain("还需累计从事本职业或相关职业工作满10年（目前6年）");
+    expect(verdict).toContain("取得证书后还需累计从事本职业或相关职业工作满4年（目前2年）");
+    expect(verdict).toContain("最高可报四级/中级工");
+  });
+
+  it("should say a level the plan does not offer at once", async () => {
+    const [r] = await say(engine, user(), "我能报供应链管理师四级吗");
+    expect(r).toContain("未开设供应链管理师四级/中级工");
+    expect(r).toContain("三级/高级工");
+  });
+
+  it("should ask the age for 互联网营销师 五级 and accept 16", async () => {
+    const u = user();
+    const [first] = await say(engine, u, "我想报直播销售员五级，能报吗");
+    expect(first).toContain("多少周岁");
+    const [years] = await say(engine, u, "16");
+    expect(years).toContain("工作几年");
+    const replies = await say(engine, u, "0");
+    expect(replies.at(-1)).toContain("可以报互联网营销师（直播销售员）五级/初级工");
+    expect(replies.at(-1)).toContain("工作承诺书");
+  });
+
+  it("should keep the dialog in the session store, surviving a JSON round trip", async () => {
+    const store = new MemoryStore();
+    const a = makeEngine({ store });
+    await say(a, "persist", "资格自测", "4");
+    const b = makeEngine({ store });
+    const [r] = await say(b, "persist", "四级");
+    expect(r).toContain("累计从事本职业或相关职业工作几年");
+  });
+
+  it("should serialise a user's turns: two answers sent at once are read in order", async () => {
+    const u = user();
+    await say(engine, u, "资格自测");
+    const [a, b] = await Promise.all([engine.turn(u, "2"), engine.turn(u, "1")]);
+    expect(a.replies[0]).toContain("供应链管理师");
+    expect(b.replies[0]).toContain("累计从事本职业或相关职业工作几年");
+  });
+});
