@@ -127,12 +127,15 @@ export class EntityExtractor {
     out.occupation = trackOcc || out.occupations.at(-1);
     out.level = out.levels.at(-1);
     if (!out.major) {
-      const m = /([\p{Script=Han}a-z]{2,16})专业/u.exec(text);
-      if (m) {
+      // An unlisted major: the words before 专业 ("我是学会计专业的" → 会计), unless they ask about the lists.
+      for (const m of text.matchAll(/([\p{Script=Han}a-z]{2,16}?)专业/gu)) {
         const tail = m[1].split(/[的，,]/).at(-1)!;
         const words = tail.replace(/^(?:我是|我学|我读|学的是|读的是|本人|我|是|学|读|念|修)+/u, "");
         const vague = /^(相关|本|什么|哪些|哪个|啥|对口|所学|这个|那个|其他|别的)/.test(words) || words.length < 2;
-        if (!vague && !out.occupations.some((o) => words.includes(o))) out.major = words;
+        if (!vague && !out.occupations.some((o) => words.includes(o))) {
+          out.major = words;
+          break;
+        }
       }
     }
     this.numbers(text, out);

@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { makeEngine, say, sharedEngine } from "../helpers.js";
+import { MemoryUnansweredLog } from "../../src/engine/unanswered.js";
+import type { SessionStore } from "../../src/engine/session.js";
+
+const engine = sharedEngine();
+let n = 0;
+const ask = async (text: string) => (await say(engine, `engine-${++n}`, text))[0];
+
+describe("engine: schedules (一)", () => {
+  it("should give one row's months, with the year and the clause", async () => {
+    const r = await ask("直播销售员四级几月考");
+    expect(r).toContain("3月、6月、9月");
+    expect(r).toContain("2024年");
+    expect(r).toMatch(/依据：.*一）/);
+    expect(r).not.toContain("4月");
+  });
+  it("should give the merged months of 电子商务师 三级 and 二级", async () => {
+    expect(await ask("电子商务师三级几月份可以考")).toContain("3月、5月、8月、10月、11月");
+    expect(await ask("电商师二级什么时候考试")).toContain("3月、5月、8月、10月、11月");
+    expect(await ask("电子商务师一级几月考")).toContain("3月、5月、8月、11月");
+  });
+  it("should say a level is not offered and list the offered ones", async () => {
+    const r = await ask("直播销售员有一级吗");
+    expect(r).toMatch(/没有/);
+    expect(r).toContain("五级/初级工、四级/中级工、三级/高级工");
+    expect(await ask("供应链管理师四级什么时候考")).toContain("没有四级/中级工");
+  });
+  it("should give a compact per-level list when no level is named", async () => {
+    const r = await ask("选品员的考试时间");
+    expect(r).toContain("五级/初级工 12月");
+    expect(r).toContain("一级/高级技师 12月");
+  });
+  it("should list what runs in a month", async () => {
+    const r = await ask("11月有哪些考试");
+    expect(r).toContain("电子商务师");
+    expect(r).toContain("供应链管理师");
+    expect(r).not.toContain("直播销售员");
+    expect(await ask("12月考什么")).toMatch(/选品员.*渗透测试员|渗透测试员.*选品员/);
+  });
+  it("should answer 'the next exam' honestly with the plan year and where to check", async () => {
+    const r = await ask("下次考试什么时候");
+    expect(r).toContain("2024年");
+    expect(r).toContain("jinengpingjia.com");
+    const r2 = await ask("今年直播销售员几月考");
+    expect(r2).toContain("4月、6月、9月");
+    expect(r2).toContain("最新的资料");
+  });
+});
+
+describe("engine: fees (附件2)", () => {
+  it.each([
+    ["电商师二级多少钱", "240"],
+    ["互联网营销师二级考试要多少钱", "240"],
+    ["信息安全测试员三级费用", "160"],
+    ["供应链管理师一级收费", "240"],
+    ["视频创推员五级报名费", "160"],
+  ])("%s → %s 元", async (q, total) => {
+    expect(await ask(q)).toMatch(new RegExp(`(?<!\\d)${total} 元`));
+  });
+  it("should give a subject's fee", async () => {
+    expect(await ask("综合评审多少钱")).toContain("80 元");
+  });
+  it("should not price a level that is not offered", async () => {
+    const r = await ask("直播销售员一级多少钱");
+    expect(r).toContain("没有一级/高级技师");
+    expect(r).not.toContain("240");
+  });
+  it("should say fees are not refunded for personal reasons", async () => {
+    expect(await ask("交了钱不考了能退吗")).toContain("不予退还");
+  });
+});
+
+describe("engine: materials, process and contacts", () => {
+  it.each([
+    ["报名照片有哪些规格要求", ["JPEG", "132", "88", "40-80"]],
+    ["台湾居民带什么证件", ["台湾居民居住证", "台湾居民来往大陆通行证"]],
+    ["持护照的外籍人员能报名吗", ["护照", "外国人永久居留身份证"]],
+    ["香港人用什么证件", ["港澳居民身份证"]],
+    ["准考证怎么打印", ["7日", "打印准考证"]],
+    ["成绩在哪里公示", ["15个工作日", "7天", "jinengpingjia"]],
+    ["证书在哪查", ["jndj.osta.org.cn"]],
+    ["没考过可以补考吗", ["保留一年", "一次补考", "单科补考"]],
+    ["证书怎么领", ["现场领取", "快递邮寄"]],
+    ["咨询电话", ["400-007-5676"]],
+    ["你们在哪里办公", ["玉泉路63号"]],
+    ["怎么投诉", ["010-68662352", "ecc@itmc.cn"]],
+    ["報名網址是什麼", ["jinengpingjia"]],
+    ["考试是机考吗", ["上机考试"]],
+    ["证书是谁发的", ["中教畅享（北京）科技有限公司"]],
+    ["怎么缴费", ["短信", "网上缴费", "放弃"]],
+  ])("%s", async (q, parts) => {
+    const r = await ask(q);
+    for (const p of parts) expect(r).toContain(p);
+  });
+  it("should list a level's materials per condition", async () => {
+    const r = await ask("电子商务师四级需要什么材料");
+    expect(r).toContain("工作经历承诺书");
+    expect(r).toContain("学信网");
+    expect(r).toContain("照片");
+  });
+});
+
+describe("engine: related occupations and majors (附件1)", () => {
+  it("should answer a listed related occupation", async () => {
+    expect(await ask("播音员算互联网营销师的相关职业吗")).toMatch(/^算/);
+  });
+  it("should name the school type when a major is listed for some only", async () => {
+    const r = await ask("计算机科学与技术专业算电子商务师的相关专业吗");
+    expect(r).toContain("本科院校");
+    expect(r).toContain("学校类型");
+  });
+  it("should never guess about an unlisted major", async () => {
+    const r = await ask("会计专业算供应链管理师的相关专业吗");
+    expect(r).toContain("不在通知所列");
+    expect(r).toContain("400-007-5676");
+  });
+  it("should list the majors on request", async () => {
+    expect(await ask("信息安全测试员的相关专业有哪些")).toMatch(/相关专业（高等职业学校）：.*软件技术/);
+  });
+  it("should answer an eligibility question the text settles", async () => {
+    const r = await ask("市场营销专业的应届生能报互联网营销师四级吗");
+    expect(r).toContain("可以报");
+    expect(r).not.toMatch(/不可以|不能报|不符合/);
+  });
+  it("should answer 我做快递5年能报供应链管理师吗 from the lists and the conditions", async () => {
+    const r = await ask("我做快递5年能报供应链管理师吗");
+    expect(r).toContain("邮政和快递服务人员");
+    expect(r).toContain("满10年（目前5年）");
+  });
+});
+
+describe("engine: conversation context", () => {
+  it("should carry occupation and level into a follow-up", async () => {
+    const [a, b, c] = await say(engine, "ctx-1", "直播销售员四级几月考", "那多少钱", "三级呢");
+    expect(a).toContain("3月、6月、9月");
+    expect(b).toContain("160 元");
+    expect(c).toContain("三级/高级工");
+    expect(c).toContain("160 元");
+  });
+  it("should switch the level only", async () => {
+    const [, b] = await say(engine, "ctx-2", "电子商务师一级几月考", "二级呢");
+    expect(b).toContain("3月、5月、8月、10月、11月");
+  });
+  it("should keep the track for 一级多少钱 after 选品员的考试时间", async () => {
+    const [, b] = await say(engine, "ctx-3", "选品员的考试时间", "一级多少钱");
+    expect(b).toContain("选品员");
+    expect(b).toContain("240 元");
+  });
+  it("should switch the track on 视频创推员呢", async () => {
+    const [, b] = await say(engine, "ctx-4", "直播销售员四级几月考", "视频创推员呢");
+    expect(b).toContain("视频创推员");
+    expect(b).toContain("8月");
+  });
+  it("should keep conversations of different users apart", async () => {
+    await say(engine, "ctx-5", "供应链管理师二级几月考");
+    const [b] = await say(engine, "ctx-6", "多少钱");
+    expect(b).not.toContain("供应链管理师二级");
+  });
+});
+
+describe("engine: fallback, handoff and robustness", () => {
+  it("should offer the closest topics and the hotline, and take a number to pick one", async () => {
+    const [a, b] = await say(engine, "fb-1", "今天天气怎么样", "1");
+    expect(a).toContain("您是不是想问");
+    expect(a).toContain("400-007-5676");
+    expect(a).toContain("8:30-17:30");
+    expect(b).not.toContain("您是不是想问");
+  });
+  it("should hand off to a person with the hotline", async () => {
+    const r = await engine.turn("fb-2", "转人工");
+    expect(r.status).toBe("handoff");
+    expect(r.replies[0]).toContain("400-007-5676");
+  });
+  it("should answer in Traditional script when asked in it", async () => {
+    const r = await ask("電子商務師二級多少錢");
+    expect(r).toContain("電子商務師");
+    expect(r).toContain("240");
+  });
+  it("should give the same answer to the same question every time", async () => {
+    const a = await ask("直播销售员四级几月考");
+    const b = await ask("直播销售员四级几月考");
+    expect(a).toBe(b);
+  });
+  it("should answer empty, emoji-only and huge input without failing", async () => {
+    expect((await engine.turn("rb-1", "")).status).toBe("empty");
+    expect((await engine.turn("rb-2", "🙂🙂🙂")).replies[0].length).toBeGreaterThan(0);
+    const huge = await engine.turn("rb-3", "电商".repeat(50_000));
+    expect(huge.replies[0].length).toBeGreaterThan(0);
+  });
+  it("should log fallbacks and handoffs for staff", async () => {
+    const unanswered = new MemoryUnansweredLog();
+    const e = makeEngine({ unanswered });
+    await e.turn("log-1", "今天天气怎么样");
+    await e.turn("log-1", "人工客服");
+    const entries = await unanswered.recent(10);
+    expect(entries.map((x) => x.kind)).toEqual(["handoff", "fallback"]);
+  });
+  it("should apologise, not hang, when the store fails, and recover on the next turn", async () => {
+    let fail = true;
+    const store: SessionStore = {
+      get: async () => {
+        if (fail) throw new Error("disk on fire");
+        return undefined;
+      },
+      set: async () => {},
+      delete: async () => {},
+    };
+    const e = makeEngine({ store, logger: { info() {}, error() {} } });
+    const r = await e.turn("err-1", "咨询电话");
+    expect(r.status).toBe("error");
+    expect(r.replies[0]).toContain("400-007-5676");
+    fail = false;
+    expect((await e.turn("err-1", "咨询电话")).status).toBe("answered");
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { EntityExtractor } from "../../src/nlu/entities.js";
+import { normalise, parseNumber } from "../../src/nlu/normalize.js";
+import { getKb } from "../helpers.js";
+
+const x = new EntityExtractor(getKb());
+const ents = (text: string) => x.extract(normalise(text).text);
+
+describe("normalise", () => {
+  it("should fold full-width forms and Traditional script, and note the script", () => {
+    expect(normalise("電子商務師ＡＢＣ　４級").text).toBe("电子商务师abc4级");
+    expect(normalise("報名網址是什麼").traditional).toBe(true);
+    expect(normalise("报名网址是什么").traditional).toBe(false);
+    expect(normalise("列印准考證").text).toBe("打印准考证");
+  });
+  it("should drop control characters and cap the length", () => {
+    expect(normalise("电\u0000商\u200b师").text).toBe("电商师");
+    expect(normalise("好".repeat(10_000)).raw.length).toBe(2000);
+  });
+  it("should read Chinese numerals", () => {
+    expect([parseNumber("十二"), parseNumber("二十"), parseNumber("五"), parseNumber("4.9"), parseNumber("半"), parseNumber("几")]).toEqual([12, 20, 5, 4.9, 0.5, NaN]);
+  });
+});
+
+describe("entities: occupations and tracks in every form", () => {
+  it.each([
+    ["电子商务师", "电子商务师"],
+    ["电商师", "电子商务师"],
+    ["电商", "电子商务师"],
+    ["供应链", "供应链管理师"],
+    ["供应链管理师", "供应链管理师"],
+    ["互联网营销师", "互联网营销师"],
+    ["网络安全测试", "信息安全测试员"],
+    ["信息安全测试员", "信息安全测试员"],
+    ["資訊安全測試員", "信息安全测试员"],
+  ])("%s → %s", (text, occupation) => {
+    expect(ents(`${text}几月考`).occupation).toBe(occupation);
+  });
+  it.each([
+    ["直播带货", "直播销售员"],
+    ["带货主播", "直播销售员"],
+    ["直播销售员", "直播销售员"],
+    ["渗透测试", "渗透测试员"],
+    ["选品员", "选品员"],
+    ["视频创推员", "视频创推员"],
+    ["平台管理员", "平台管理员"],
+  ])("%s → track %s with its occupation", (text, track) => {
+    const e = ents(`${text}多少钱`);
+    expect(e.track).toBe(track);
+    expect(e.occupation).toBe(track === "渗透测试员" ? "信息安全测试员" : "互联网营销师");
+  });
+});
+
+describe("entities: levels", () => {
+  it.each([
+    ["四级", 4], ["4级", 4], ["中级工", 4], ["中级", 4], ["四 级", 4], ["４级", 4],
+    ["五级", 5], ["初级", 5], ["三级", 3], ["高级工", 3], ["高级", 3], ["二级", 2], ["技师", 2], ["一级", 1], ["高级技师", 1],
+  ])("%s → %i", (text, level) => {
+    expect(ents(`电子商务师${text}多少钱`).level).toBe(level);
+  });
+  it("should tell the level of a certificate held from the level asked about", () => {
+    const e = ents("我有四级证书，能报电子商务师三级吗");
+    expect(e.certificate?.level).toBe(4);
+    expect(e.level).toBe(3);
+  });
+  it("should not read 5年 as 五级", () => {
+    expect(ents("我做快递5年能报供应链管理师吗").level).toBeUndefined();
+  });
+});
+
+describe("entities: numbers, months, residency, schools, majors", () => {
+  it("should read years of work, years with a certificate and age", () => {
+    expect(ents("我做电商6年了").years).toBe(6);
+    expect(ents("工作了十年").years).toBe(10);
+    expect(ents("干了4.9年").years).toBe(4.9);
+    expect(ents("2024年几月考").years).toBeUndefined();
+    expect(ents("我今年16岁").age).toBe(16);
+    const e = ents("取得四级证书后工作了4年");
+    expect(e.certificate).toEqual({ level: 4, years: 4 });
+  });
+  it.each([["11月有哪些考试", 11], ["十二月考什么", 12], ["6月份", 6], ["三月", 3]])("%s → month %i", (text, month) => {
+    expect(ents(text).month).toBe(month);
+  });
+  it.each([
+    ["台胞", "taiwan"], ["台湾居民", "taiwan"], ["香港", "hongkong"], ["澳门", "macau"], ["外籍", "foreign"], ["外国人", "foreign"], ["臺灣", "taiwan"],
+  ])("%s → residency %s", (text, group) => {
+    expect(ents(`${text}带什么证件`).residency).toContain(group);
+  });
+  it.each([["中专", "中等职业学校"], ["高职", "高等职业学校"], ["大专", "普通高等学校专科"], ["本科", "本科及以上"], ["技师学院", "技师学院"], ["技校", "技工学校"]])(
+    "%s → school %s",
+    (text, school) => {
+      expect(ents(`我是${text}毕业的`).school).toBe(school);
+    },
+  );
+  it("should read statuses and programs", () => {
+    expect(ents("应届生").status).toBe("应届");
+    expect(ents("还在读").status).toBe("在读");
+    expect(ents("预备技师班").program).toBe("预备技师班");
+  });
+  it("should prefer a major to an occupation alias when followed by 专业", () => {
+    const e = ents("电子商务专业能报电子商务师吗");
+    expect(e.major).toBe("电子商务");
+    expect(e.occupation).toBe("电子商务师");
+    expect(ents("信息安全专业算相关专业吗").major).toBe("信息安全");
+  });
+  it("should read an unlisted major as written, and not read a list request as a major", () => {
+    expect(ents("我是学会计专业的").major).toBe("会计");
+    expect(ents("互联网营销师的相关专业有哪些").major).toBeUndefined();
+  });
+  it("should find related occupations by their everyday names", () => {
+    expect(ents("我做快递的").relatedOccupation).toBe("邮政和快递服务人员");
+    expect(ents("播音员算吗").relatedOccupation).toBe("播音员");
+  });
+  it("should flag questions about the next exam or another year", () => {
+    expect(ents("下次考试什么时候").future).toBe(true);
+    expect(ents("2026年几月考").future).toBe(true);
+    expect(ents("2024年几月考").future).toBe(false);
+  });
+});
