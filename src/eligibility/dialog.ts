@@ -41,7 +41,12 @@ export function nextField(kb: Knowledge, f: Facts): AskField | undefined {
   const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
   const lc = checkLevel(kb, { ...f, occupation: f.occupation, level: f.level, track }, false);
   if (lc.status !== "unknown") return undefined;
-  return lc.checks.find((c) => c.status === "unknown")?.needs[0];
+  // First the conditions the candidate has started to describe (a certificate or schooling they mentioned),
+  // then those with the fewest open questions; otherwise in the notice's order (the sort is stable).
+  const started = (c: (typeof lc.checks)[number]) =>
+    (c.condition.rule.certificate && f.certificate) || (c.condition.rule.education && f.education) ? 1 : 0;
+  const open = lc.checks.filter((c) => c.status === "unknown").sort((a, b) => started(b) - started(a) || a.needs.length - b.needs.length);
+  return open[0]?.needs[0];
 }
 
 /** Options of a closed question, in the order they are numbered. */
@@ -231,7 +236,10 @@ export function describeFacts(kb: Knowledge, f: Facts): string {
   if (f.occupation) parts.push(`${f.occupation}${f.track ? `（${f.track}）` : ""}${f.level !== undefined ? ` ${levelLabel(kb, f.level)}` : ""}`);
   if (f.yearsInField !== undefined) parts.push(`累计从事本职业或相关职业工作${f.yearsInField}年`);
   if (f.certificate === null) parts.push("没有证书");
-  else if (f.certificate?.level !== undefined) parts.push(`有${levelLabel(kb, f.certificate.level)}证书`);
+  else if (f.certificate?.level !== undefined) {
+    const years = f.certificate.yearsHeld ?? f.certificate.yearsInFieldSince;
+    parts.push(`有${levelLabel(kb, f.certificate.level)}证书${years !== undefined ? `（取得${years}年）` : ""}`);
+  }
   if (f.education === null) parts.push("无相关学历");
   else if (f.education) {
     const e = f.education;

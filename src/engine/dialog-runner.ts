@@ -131,7 +131,7 @@ export class DialogRunner {
       this.verdict(ctx, facts);
       return;
     }
-    if (facts.occupation && facts.level === undefined && (facts.yearsInField !== undefined || facts.certificate || facts.education)) {
+    if (facts.occupation && facts.level === undefined && (facts.yearsInField !== undefined || facts.certificate)) {
       preface.push(this.composer.assess(facts as Facts & { occupation: string }));
     }
     const state: DialogState = { v: DIALOG_VERSION, facts, asking: "occupation", history: [] };
