@@ -1,5 +1,5 @@
 /** Parametric answers: replies composed from the plan, fees, lists and conditions for the entities asked about. */
-import type { Knowledge } from "../knowledge/load.js";
+import type { Condition, Knowledge } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
 import { SCHOOLS } from "../knowledge/schema.js";
 import {
@@ -34,6 +34,8 @@ export interface Query {
   otherOccupation?: string;
   certificate?: { level?: number; years?: number };
   years?: number;
+  /** How to name the subject when it is not one occupation ("电子商务师、供应链管理师"). */
+  what?: string;
   age?: number;
   future: boolean;
 }
@@ -169,6 +171,13 @@ export class Composer {
       const levels = key === "review" ? reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、") : "所有等级";
       return { text: this.t("fee_subject", { subject: key ? s[key] : q.subject, fee: fees.join("/"), levels }), clause, status: "answered" };
     }
+    if (!q.occupation && q.level !== undefined) {
+      const rows = this.kb.fees.tables.flatMap((t) => t.rows.filter((r) => r.level === q.level).map((r) => ({ ...r, occupation: t.occupation })));
+      const totals = new Set(rows.map((r) => `${r.theory}/${r.skill}/${r.review}`));
+      if (rows.length && totals.size === 1) {
+        return { text: this.t("fee_row", { what: rows.map((r) => r.occupation).join("、"), level: levelLabel(this.kb, q.level), total: rows[0].total, breakdown: breakdown(rows[0]) }), clause, status: "answered" };
+      }
+    }
     if (!q.occupation) {
       const list = this.kb.fees.tables
         .map((t) => `${t.occupation} ${t.rows.map((r) => `${levelInfo(this.kb, r.level).name}${r.total}`).join("、")}`)
@@ -241,15 +250,27 @@ export class Composer {
     return this.t("related_major_partly", { major, occupation, yes: yes.map((l) => `“${l.label}”`).join("、"), no: no.map((l) => `“${l.label}”`).join("、") });
   }
 
+  /** The occupations offering a level, when they all print the same conditions for it (附件1 does for every level). */
+  private sameConditionsAt(level: number): string[] | undefined {
+    const occupations = [...new Set(planRows(this.kb, { level }).map((r) => r.occupation))];
+    const texts = new Set(occupations.map((o) => (this.kb.rules.get(o)?.levels.get(level) ?? []).map((c) => c.text).join("|")));
+    return occupations.length && texts.size === 1 ? occupations : undefined;
+  }
+
   conditions(q: Query): Answer {
     const clause = this.kb.conditionsClause;
+    if (!q.occupation && q.level !== undefined) {
+      // "三级要什么条件": every occupation offering 三级 prints the same conditions, so they can be given at once.
+      const same = this.sameConditionsAt(q.level);
+      if (same) return this.conditions({ ...q, occupation: same[0], what: same.join("、") });
+    }
     if (!q.occupation) return this.askOccupation(clause);
     const rules = this.kb.rules.get(q.occupation)!;
     const offered = offeredLevels(this.kb, q.occupation, q.track);
     if (q.level !== undefined) {
       if (!offered.includes(q.level)) return { text: this.notOffered(q), clause: `${this.kb.plan.clause}、${clause}`, status: "answered" };
       const list = (rules.levels.get(q.level) ?? []).map((c, i) => `${i + 1}. ${c.text}`).join("\n");
-      return { text: `${this.t("conditions_level", { what: this.what(q), level: levelLabel(this.kb, q.level), list: `\n${list}` })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
+      return { text: `${this.t("conditions_level", { what: q.what ?? this.what(q), level: levelLabel(this.kb, q.level), list: `\n${list}` })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
     }
     const list = offered
       .map((l) => `\n${levelLabel(this.kb, l)}：${(rules.levels.get(l) ?? []).map((c) => c.text.replace(/。$/, "")).join("；或")}`)
@@ -260,13 +281,26 @@ export class Composer {
   /** The materials of each condition of a level, plus the identity document and photo everyone brings. */
   materialsFor(q: Query): Answer {
     const clause = `${this.kb.materials.clause}、${this.kb.conditionsClause}`;
+    if (!q.occupation) {
+      const same = this.sameConditionsAt(q.level!);
+      if (!same) return this.askOccupation(clause);
+      return this.materialsFor({ ...q, occupation: same[0], what: same.join("、") });
+    }
     if (!offeredLevels(this.kb, q.occupation!, q.track).includes(q.level!)) return { text: this.notOffered(q), clause, status: "answered" };
     const conditions = this.kb.rules.get(q.occupation!)?.levels.get(q.level!) ?? [];
     const list = conditions
-      .map((c, i) => `${i + 1}. ${c.text.replace(/。$/, "")} → ${conditionMaterials(c, q.school).join("；或")}`)
+      .map((c, i) => `${i + 1}. ${c.text.replace(/。$/, "")} → ${this.materialsText(c, q.school)}`)
       .join("\n");
     const common = allMaterials(this.kb, conditions[0], q.school).slice(0, 2).join("；");
-    return { text: this.t("materials_level", { what: this.what(q), level: levelLabel(this.kb, q.level!), common, list: `\n${list}` }), clause, status: "answered" };
+    return { text: this.t("materials_level", { what: q.what ?? this.what(q), level: levelLabel(this.kb, q.level!), common, list: `\n${list}` }), clause, status: "answered" };
+  }
+
+  /** A condition's materials: every plain item, and the notice's "或" alternatives (by school type) as such. */
+  private materialsText(c: Condition, school?: School): string {
+    if (school) return conditionMaterials(c, school).join("；");
+    const plain = c.materials.filter((m) => !m.schools).map((m) => m.text);
+    const alternatives = c.materials.filter((m) => m.schools).map((m) => m.text);
+    return [...plain, ...(alternatives.length ? [alternatives.join("；或 ")] : [])].join("；");
   }
 
   overview(q: Query): Answer {

@@ -263,7 +263,7 @@ export class Engine {
         a = this.composer.conditions(q);
         break;
       case "materials":
-        a = q.occupation && q.level !== undefined ? this.composer.materialsFor(q) : undefined;
+        a = q.level !== undefined ? this.composer.materialsFor(q) : undefined;
         break;
       case "overview":
         a = this.composer.overview(q);
