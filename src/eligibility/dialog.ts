@@ -215,6 +215,9 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
   if (x.certificate) {
     f.certificate = {};
     if (x.certificate.level !== undefined) f.certificate.level = x.certificate.level;
+    // "有互联网营销师三级证书，能报互联网营销师二级吗": a certificate of this or a listed related occupation.
+    const own = x.certificate.occupation;
+    if (own && f.occupation) f.certificate.related = own === f.occupation || (kb.rules.get(f.occupation)?.relatedOccupations.includes(own) ?? false);
     if (x.certificate.years !== undefined) {
       f.certificate.yearsHeld = x.certificate.years;
       f.certificate.yearsInFieldSince = x.certificate.years;

@@ -122,8 +122,12 @@ export class DialogRunner {
       if (tracks.length === 1) facts.track = tracks[0];
     }
     const preface: string[] = [];
-    if (facts.occupation && (x.relatedOccupation || q.otherOccupation)) {
+    if (facts.occupation && (x.relatedOccupation || (q.otherOccupation && q.otherOccupation !== x.certificate?.occupation))) {
       preface.push(this.composer.relatedOccupation({ ...q, occupation: facts.occupation }).text);
+    }
+    // "网络工程专业可以报信息安全测试员吗": whether the major is listed, before asking the rest.
+    if (facts.occupation && x.major && nextField(this.kb, facts) !== undefined) {
+      preface.push(this.composer.relatedMajor({ ...q, occupation: facts.occupation }).text);
     }
     const known = Object.keys(facts).length > 0;
     if (nextField(this.kb, facts) === undefined) {

@@ -44,6 +44,8 @@ export const PARAMETRIC_INTENTS = [
   "eligibility", "materials",
 ] as const;
 
+/** Intents answered once per level when a message names several ("三级和二级分别几月考"). */
+const PER_LEVEL = new Set(["schedule", "fee", "levels", "overview", "conditions"]);
 /** Intents that a bare "三级呢" / "视频创推员呢" continues. */
 const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam"]);
 /** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
@@ -218,6 +220,10 @@ export class Engine {
       ctx.intent = u.intent;
       ctx.confidence = u.confidence;
     }
+    const asksPlan = ["schedule", "levels", "occupations", "overview"].includes(ctx.intent!);
+    if (asksPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定"
+    else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
+    else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     return next();
   };
 
@@ -231,7 +237,13 @@ export class Engine {
       return;
     }
     let a: Answer | undefined;
-    switch (intent) {
+    const levels = [...new Set(ctx.u!.entities.levels)];
+    if (levels.length > 1 && PER_LEVEL.has(intent)) {
+      // "三级和二级分别几月考": one line per level named.
+      const answers = levels.map((level) => this.answerFor(intent, { ...q, level }));
+      a = { text: answers.map((x) => x.text).join("\n"), clause: answers[0].clause, status: "answered" };
+    }
+    switch (a ? "" : intent) {
       case "schedule":
         a = this.composer.schedule(q);
         break;
@@ -283,6 +295,21 @@ export class Engine {
   };
 
   // === Helpers
+
+  private answerFor(intent: string, q: Query): Answer {
+    switch (intent) {
+      case "fee":
+        return this.composer.fee(q);
+      case "levels":
+        return this.composer.levels(q);
+      case "conditions":
+        return this.composer.conditions(q);
+      case "overview":
+        return this.composer.overview(q);
+      default:
+        return this.composer.schedule(q);
+    }
+  }
 
   cannedText(id: string): string {
     return render(this.canned.get(id)!.answer, this.composer.vars);

@@ -12,7 +12,8 @@ export interface Entities {
   /** The level asked about (not the level of a certificate held). */
   level?: number;
   levels: number[];
-  certificate?: { level?: number; years?: number };
+  /** A certificate held: its level, how long ago it was obtained, and the occupation named with it ("电子商务师四级证书"). */
+  certificate?: { level?: number; years?: number; occupation?: string };
   years?: number;
   age?: number;
   month?: number;
@@ -51,6 +52,7 @@ const KIND_RANK: Record<Kind, number> = {
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
 const CERT_AFTER = /^(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
 const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
+const WORK_CONTEXT = /(工作|从事|做|干|从业|经验|上班|入行)[了过]?$/;
 
 export class EntityExtractor {
   private readonly entries: Entry[];
@@ -83,7 +85,7 @@ export class EntityExtractor {
   extract(text: string): Entities {
     const hits = this.scan(text);
     const out: Entities = { occupations: [], levels: [], residency: [], majorListed: false, future: false };
-    for (const h of hits) {
+    hits.forEach((h, i) => {
       switch (h.kind) {
         case "occupation":
           out.occupations.push(h.value);
@@ -93,8 +95,11 @@ export class EntityExtractor {
           break;
         case "level": {
           const level = Number(h.value);
-          if (CERT_AFTER.test(text.slice(h.end, h.end + 9))) out.certificate = { ...out.certificate, level };
-          else out.levels.push(level);
+          if (CERT_AFTER.test(text.slice(h.end, h.end + 9))) {
+            const before = hits[i - 1];
+            const occupation = before && before.end === h.start && before.kind === "occupation" ? before.value : undefined;
+            out.certificate = { ...out.certificate, level, ...(occupation ? { occupation } : {}) };
+          } else out.levels.push(level);
           break;
         }
         case "residency":
@@ -121,7 +126,7 @@ export class EntityExtractor {
           else out.occupations.push(h.value);
           break;
       }
-    }
+    });
     out.occupations = [...new Set(out.occupations)];
     const trackOcc = out.track && this.kb.occupations.tracks.find((t) => t.name === out.track)?.occupation;
     out.occupation = trackOcc || out.occupations.at(-1);
@@ -181,8 +186,11 @@ export class EntityExtractor {
       let n = parseNumber(m[1]);
       if (Number.isNaN(n)) continue;
       if (m[4]) n += 0.5;
-      const context = text.slice(Math.max(0, m.index - 8), m.index);
-      if (CERT_CONTEXT.test(context) && out.certificate) out.certificate.years ??= n;
+      // Only the clause the number is in: "有三级证书，工作6年了" is six years of work, not of the certificate.
+      const context = text.slice(Math.max(0, m.index - 8), m.index).split(/[，,。；;！!？?、]/).at(-1)!;
+      // "取得四级证书后工作了4年" is work since the certificate; "有证书工作6年" is work in all.
+      const sinceCert = CERT_CONTEXT.test(context) && (/证书?后|取证后|拿证后/.test(context) || !WORK_CONTEXT.test(context));
+      if (sinceCert && out.certificate) out.certificate.years ??= n;
       else out.years ??= n;
     }
     const age = new RegExp(`(?:年满|满|今年)?${NUM}(?:周岁|岁)`).exec(text);
