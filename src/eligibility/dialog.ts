@@ -211,6 +211,9 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
   }
   if (x.level !== undefined) f.level = x.level;
   if (x.years !== undefined) f.yearsInField = x.years;
+  else if (x.none.work || x.intending) f.yearsInField = 0;
+  if (x.none.certificate && !x.certificate) f.certificate = null;
+  if (x.none.education && !x.school) f.education = null;
   if (x.age !== undefined) f.age = x.age;
   if (x.certificate) {
     f.certificate = {};
@@ -223,11 +226,12 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
       f.certificate.yearsInFieldSince = x.certificate.years;
     }
   }
-  if (x.school || x.status || x.major || x.program) {
+  if (x.school || (x.status && !x.negatedSchool) || x.major || x.program) {
     f.education = {};
     if (x.school) f.education.school = x.school;
     if (x.program) f.education.program = x.program;
-    if (x.status) f.education.status = x.status;
+    // "不是技师学院毕业的": the 毕业 belongs to the school denied, not to the candidate.
+    if (x.status && !(x.negatedSchool && !x.school)) f.education.status = x.status;
     if (x.major) f.education.major = x.major;
   }
   return f;

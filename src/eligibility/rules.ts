@@ -90,8 +90,10 @@ export function checkCondition(kb: Knowledge, occupation: string, condition: Con
       if (c.related === undefined) unknown("certificate.related") || gaps.push(t("gap_certificate_related"));
       else if (!c.related) gaps.push(t("gap_certificate_related"));
       if (need.yearsSince !== undefined) {
-        if (c.yearsInFieldSince === undefined) unknown("certificate.yearsInFieldSince") || gaps.push(t("gap_years_since", { years: need.yearsSince, have: 0 }));
-        else if (c.yearsInFieldSince < need.yearsSince) gaps.push(t("gap_years_since", { years: need.yearsSince, have: c.yearsInFieldSince }));
+        // Years since the certificate cannot exceed all years of work: 3 years in all settles "满5年" already.
+        const since = c.yearsInFieldSince ?? (f.yearsInField !== undefined && f.yearsInField < need.yearsSince ? f.yearsInField : undefined);
+        if (since === undefined) unknown("certificate.yearsInFieldSince") || gaps.push(t("gap_years_since", { years: need.yearsSince, have: 0 }));
+        else if (since < need.yearsSince) gaps.push(t("gap_years_since", { years: need.yearsSince, have: since }));
       }
       if (need.yearsHeld !== undefined) {
         if (c.yearsHeld === undefined) unknown("certificate.yearsHeld") || gaps.push(t("gap_years_held", { years: need.yearsHeld, have: 0 }));

@@ -102,6 +102,11 @@ export class Composer {
     if (q.level !== undefined) {
       const row = planRows(this.kb, q as { occupation: string; track?: string; level: number })[0];
       if (!row) return { text: this.notOffered(q), clause, status: "answered" };
+      if (q.month !== undefined) {
+        // "4月有直播销售员四级吗": whether that month is one of the row's.
+        const key = row.months.includes(q.month) ? "schedule_in_month" : "schedule_not_in_month";
+        return { text: this.t(key, { what: this.what(q), level: levelLabel(this.kb, q.level), months: formatMonths(row.months), month: q.month }), clause, status: "answered" };
+      }
       return { text: this.t("schedule_row", { what: this.what(q), level: levelLabel(this.kb, q.level), months: formatMonths(row.months) }), clause, status: "answered" };
     }
     return { text: this.t("schedule_list", { what: this.what(q), list: this.levelMonths(q.occupation, q.track) }), clause, status: "answered" };
@@ -165,8 +170,19 @@ export class Composer {
         this.t("fee_part", { subject: s.skill, fee: r.skill }),
         ...(r.review === null ? [] : [this.t("fee_part", { subject: s.review, fee: r.review })]),
       ].join(" + ");
+    const key = q.subject ? this.feeKey(q.subject) : undefined;
+    if (key && q.level !== undefined) {
+      // "三级要交综合评审的钱吗": that subject's fee at that level, or that the level has no such subject.
+      const occupation = q.occupation ?? this.kb.fees.tables.find((t) => t.rows.some((r) => r.level === q.level))?.occupation;
+      const row = occupation ? feeRow(this.kb, occupation, q.level) : undefined;
+      if (row) {
+        const what = q.occupation ? this.what(q) : "";
+        const vars = { what, level: levelLabel(this.kb, q.level), subject: s[key], total: row.total, breakdown: breakdown(row) };
+        const fee = row[key];
+        return { text: fee === null ? this.t("fee_subject_none", vars) : this.t("fee_subject_level", { ...vars, fee }), clause, status: "answered" };
+      }
+    }
     if (q.subject && !q.occupation && q.level === undefined) {
-      const key = Object.entries(s).find(([, name]) => name === q.subject || this.subjectAlias(q.subject!) === name)?.[0] as keyof typeof s | undefined;
       const fees = [...new Set(this.kb.fees.tables.flatMap((t) => t.rows.map((r) => (key ? r[key] : r.theory)).filter((x) => x !== null)))];
       const levels = key === "review" ? reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、") : "所有等级";
       return { text: this.t("fee_subject", { subject: key ? s[key] : q.subject, fee: fees.join("/"), levels }), clause, status: "answered" };
@@ -196,11 +212,33 @@ export class Composer {
     return { text: this.t("fee_list", { what: this.what(q), list }), clause, status: "answered" };
   }
 
-  private subjectAlias(name: string): string | undefined {
-    // 附件2 calls 技能考核 操作技能: the same subject under the fee table's name.
+  /** The fee table's column of a subject: 附件2 calls 技能考核 操作技能, the same subject under another name. */
+  private feeKey(name: string): keyof Knowledge["fees"]["subjects"] | undefined {
     const s = this.kb.evaluation.subjects.find((x) => x.name === name || x.aliases.includes(name));
-    if (!s) return undefined;
-    return Object.values(this.kb.fees.subjects).find((f) => f === s.name || s.aliases.includes(f));
+    const names = s ? [s.name, ...s.aliases] : [name];
+    return (Object.entries(this.kb.fees.subjects) as [keyof Knowledge["fees"]["subjects"], string][]).find(([, f]) => names.includes(f))?.[0];
+  }
+
+  /** The subjects examined at a level (those with a fee in 附件2), with their methods (二). */
+  evaluation(q: Query): Answer | undefined {
+    if (q.level === undefined) return undefined;
+    const clause = `${this.kb.evaluation.clause}、${this.kb.fees.clause}`;
+    const occupation = q.occupation ?? this.kb.fees.tables.find((t) => t.rows.some((r) => r.level === q.level))?.occupation;
+    const row = occupation ? feeRow(this.kb, occupation, q.level) : undefined;
+    if (!row) return q.occupation ? { text: this.notOffered(q), clause, status: "answered" } : undefined;
+    const subjects = this.kb.evaluation.subjects.filter((s) => {
+      const key = this.feeKey(s.name);
+      return key !== undefined && row[key] !== null;
+    });
+    const missing = this.kb.evaluation.subjects.filter((s) => !subjects.includes(s));
+    const vars = {
+      what: q.occupation ? this.what(q) : "",
+      level: levelLabel(this.kb, q.level),
+      count: subjects.length,
+      list: subjects.map((s) => `${s.name}（${s.method}）`).join("、"),
+      none: missing.map((s) => s.name).join("、"),
+    };
+    return { text: this.t(missing.length ? "eval_level_without" : "eval_level", vars), clause, status: "answered" };
   }
 
   idDocuments(q: Query): Answer {
@@ -363,6 +401,22 @@ export class Composer {
     const r = result(this.kb, { ...f, level: lowest }, true);
     const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
     return this.t("elig_lowest", { what, level: levelLabel(this.kb, lowest), list });
+  }
+
+  /**
+   * What an opening message already settles before the dialog asks the rest: the conditions it rules out, and a
+   * lower level it already qualifies for ("高职电子商务专业应届生能报三级吗" → 四级 already).
+   */
+  openingStatus(f: Facts & { occupation: string; level: number }): string[] {
+    const lc = checkLevel(this.kb, f, false);
+    const lines: string[] = [];
+    const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").flatMap((c) => c.gaps))];
+    if (gaps.length) lines.push(this.t("dialog_unmet", { list: gaps.join("；") }));
+    const s = suggest(this.kb, f, false);
+    if (s && s.level !== f.level) {
+      lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: formatMonths(s.months), fee: s.fee ?? "—" }));
+    }
+    return lines;
   }
 
   trackOccupation(track: string): string | undefined {

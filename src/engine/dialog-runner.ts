@@ -141,6 +141,7 @@ export class DialogRunner {
     const state: DialogState = { v: DIALOG_VERSION, facts, asking: "occupation", history: [] };
     ctx.parts.push(...preface, render(this.kb.dialog.start, { year: this.kb.notice.year }));
     if (known) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
+    if (facts.occupation && facts.level !== undefined) ctx.parts.push(...this.composer.openingStatus(facts as Facts & { occupation: string; level: number }));
     ctx.clause = this.kb.conditionsClause;
     this.ask(ctx, state);
   }

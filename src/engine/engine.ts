@@ -79,6 +79,7 @@ export class Engine {
   private readonly dialog: DialogRunner;
   private readonly canned: Map<string, Knowledge["answers"][number]>;
   private readonly timeoutMs: number;
+  private readonly continuations: Map<string, Set<string>>;
   private readonly now: () => number;
 
   constructor(readonly kb: Knowledge, options: EngineOptions = {}) {
@@ -90,6 +91,7 @@ export class Engine {
     this.understander = new Understander(kb);
     this.composer = new Composer(kb);
     this.canned = new Map(kb.answers.map((a) => [a.id, a]));
+    this.continuations = new Map(kb.intents.map((i) => [i.intent, new Set(i.continues ?? [])]));
     for (const i of kb.intents) {
       if (!this.canned.has(i.intent) && !(PARAMETRIC_INTENTS as readonly string[]).includes(i.intent)) {
         throw new Error(`意图 "${i.intent}" 没有答案：请在 answers.yaml 中加入 id 为 ${i.intent} 的条目`);
@@ -198,8 +200,15 @@ export class Engine {
     const u = ctx.u!;
     const e = u.entities;
     const hasSlots = Boolean(e.occupation || e.track || e.level !== undefined || e.month !== undefined || e.residency.length || e.major);
-    if (!u.byRule && hasSlots) {
-      const last = ctx.session.lastIntent;
+    const last = ctx.session.lastIntent;
+    // A short question that names nothing ("大小呢", "在哪看") continues the topic of the last answer.
+    const short = u.norm.text.replace(/[呢吗啊呀吧?？。!！]+$/u, "").length <= 6 && /呢$|吗$|哪|怎么|多少|多大|几|什么|啥|可以|能不能|行不行/u.test(u.norm.text);
+    if (last && !hasSlots && last !== "fallback" && (
+      (!u.byRule && short) || (u.byRule && this.continuations.get(last)?.has(u.intent)))) {
+      // "大小呢" after the photo spec, "费用怎么算" after retakes: the same topic, asked further.
+      ctx.intent = last;
+      ctx.confidence = 0.8;
+    } else if (!u.byRule && hasSlots) {
       if (last && FOLLOWABLE.has(last) && !(e.month !== undefined && !e.occupation && !e.track)) {
         ctx.intent = last === "next_exam" ? "schedule" : last;
         ctx.confidence = 0.8;
@@ -220,8 +229,9 @@ export class Engine {
       ctx.intent = u.intent;
       ctx.confidence = u.confidence;
     }
-    const asksPlan = ["schedule", "levels", "occupations", "overview"].includes(ctx.intent!);
+    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
     if (asksPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定"
+    else if (asksPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗"
     else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     return next();
@@ -279,6 +289,9 @@ export class Engine {
         break;
       case "overview":
         a = this.composer.overview(q);
+        break;
+      case "evaluation":
+        a = this.composer.evaluation(q);
         break;
     }
     if (!a) {

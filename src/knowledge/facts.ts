@@ -77,6 +77,8 @@ export function baseVars(kb: Knowledge): Record<string, string> {
     photoMaxKB: String(p.maxSizeKB),
     photoRules: p.rules.join(""),
     idRule: kb.materials.identity.rule.replace(/。$/, ""),
+    conditionStandard: kb.materials.conditionMaterials.text,
+    ...Object.fromEntries([...kb.materialTexts].map(([k, v]) => [`material_${k}`, v])),
     subjectFee: subjectFees.join("/"),
     evaluationList: kb.evaluation.subjects.map((s) => `${s.name}：${s.method}`).join("；"),
     reviewLevels: reviewLevels(kb).map((l) => levelLabel(kb, l)).join("、"),

@@ -91,6 +91,8 @@ export interface Knowledge {
   contacts: z.infer<typeof ContactsFile>;
   materials: z.infer<typeof MaterialsFile>;
   conditionsClause: string;
+  /** 附件1's material names (工作经历承诺书 …), by key. */
+  materialTexts: Map<string, string>;
   rules: Map<string, OccupationRules>;
   answers: z.infer<typeof AnswersFile>["answers"];
   lexicon: z.infer<typeof LexiconFile>;
@@ -196,6 +198,7 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
     contacts: f.contacts,
     materials: f.materials,
     conditionsClause: f.conditions.clause,
+    materialTexts: new Map(Object.entries(f.conditions.materialTexts)),
     rules: resolveRules(f.conditions, problems, rel(dir, "conditions.yaml")),
     answers: f.answers.answers,
     lexicon: lexicon!,

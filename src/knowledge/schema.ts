@@ -180,6 +180,16 @@ export const AnswersFile = z.strictObject({
     .min(1),
 });
 
+/** A regular expression written as a string: it must compile. */
+const Pattern = z.string().refine((s) => {
+  try {
+    new RegExp(s, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}, "不是有效的正则表达式");
+
 export const LexiconFile = z.strictObject({
   levels: z.array(z.strictObject({ level: Level, name: Text, title: Text, aliases: z.array(Text) })).length(5),
   residency: z.array(z.strictObject({ group: Text, aliases: z.array(Text).min(1) })),
@@ -187,6 +197,8 @@ export const LexiconFile = z.strictObject({
   programs: z.array(z.strictObject({ program: Program, aliases: z.array(Text).min(1) })),
   status: z.array(z.strictObject({ status: Status, aliases: z.array(Text).min(1) })),
   future: z.array(Text),
+  none: z.strictObject({ work: z.array(Pattern), certificate: z.array(Pattern), education: z.array(Pattern) }),
+  intending: z.array(Pattern),
 });
 
 export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });
@@ -200,6 +212,8 @@ export const IntentsFile = z.strictObject({
         keywords: z.array(Keyword).default([]),
         entityBoost: z.record(z.string(), z.number()).optional(),
         needsEntity: z.array(Text).optional(),
+        /** Intents that, right after this one and naming nothing new, continue it ("补考…" then "费用怎么算"). */
+        continues: z.array(z.string()).optional(),
         examples: z.array(Text).min(1),
       }),
     )

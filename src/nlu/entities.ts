@@ -29,6 +29,12 @@ export interface Entities {
   relatedOccupation?: string;
   /** The question is about a year other than the notice's, or "the next" exam. */
   future: boolean;
+  /** What the candidate says they do not have: work experience, a certificate, a qualifying education. */
+  none: { work: boolean; certificate: boolean; education: boolean };
+  /** Intends to work in the field (拟从事), not yet working in it. */
+  intending: boolean;
+  /** A school named only to say the candidate did not attend it ("不是技师学院毕业的"). */
+  negatedSchool?: boolean;
 }
 
 type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related";
@@ -58,6 +64,8 @@ export class EntityExtractor {
   private readonly entries: Entry[];
   private readonly futureWords: string[];
   private readonly year: number;
+  private readonly none: { work: RegExp[]; certificate: RegExp[]; education: RegExp[] };
+  private readonly intending: RegExp[];
 
   constructor(private readonly kb: Knowledge) {
     const e: Entry[] = [];
@@ -80,11 +88,17 @@ export class EntityExtractor {
     this.entries = dedupe(e).sort((a, b) => b.alias.length - a.alias.length);
     this.futureWords = kb.lexicon.future;
     this.year = kb.notice.year;
+    const compile = (list: string[]) => list.map((p) => new RegExp(p, "u"));
+    this.none = { work: compile(kb.lexicon.none.work), certificate: compile(kb.lexicon.none.certificate), education: compile(kb.lexicon.none.education) };
+    this.intending = compile(kb.lexicon.intending);
   }
 
   extract(text: string): Entities {
     const hits = this.scan(text);
-    const out: Entities = { occupations: [], levels: [], residency: [], majorListed: false, future: false };
+    const out: Entities = {
+      occupations: [], levels: [], residency: [], majorListed: false, future: false,
+      none: { work: false, certificate: false, education: false }, intending: false,
+    };
     hits.forEach((h, i) => {
       switch (h.kind) {
         case "occupation":
@@ -109,7 +123,9 @@ export class EntityExtractor {
           out.subject ??= h.value;
           break;
         case "school":
-          out.school ??= h.value as School;
+          // "不是技师学院毕业的" names a school the candidate did not attend.
+          if (!/(不是|并非|非|没读|没上|没在)$/.test(text.slice(Math.max(0, h.start - 2), h.start))) out.school ??= h.value as School;
+          else out.negatedSchool = true;
           break;
         case "program":
           out.program ??= h.value as Program;
@@ -136,7 +152,7 @@ export class EntityExtractor {
       for (const m of text.matchAll(/([\p{Script=Han}a-z]{2,16}?)专业/gu)) {
         const tail = m[1].split(/[的，,]/).at(-1)!;
         const words = tail.replace(/^(?:我是|我学|我读|学的是|读的是|本人|我|是|学|读|念|修)+/u, "");
-        const vague = /^(相关|本|什么|哪些|哪个|啥|对口|所学|这个|那个|其他|别的)/.test(words) || words.length < 2;
+        const vague = /^本|相关|什么|哪些|哪个|啥|对口|所学|这个|那个|其他|别的/.test(words) || words.length < 2;
         if (!vague && !out.occupations.some((o) => words.includes(o))) {
           out.major = words;
           break;
@@ -144,6 +160,9 @@ export class EntityExtractor {
       }
     }
     this.numbers(text, out);
+    const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
+    out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
+    out.intending = any(this.intending);
     out.future = this.futureWords.some((w) => text.includes(w)) || [...text.matchAll(/(20\d\d)年/g)].some((m) => Number(m[1]) !== this.year);
     return out;
   }

@@ -3,6 +3,8 @@ import * as OpenCC from "opencc-js";
 
 // twp: Taiwan characters and phrases (列印 → 打印, 資訊 → 信息); it also covers Hong Kong characters.
 const toSimplified = OpenCC.Converter({ from: "twp", to: "cn" });
+// Characters only: Taiwan phrases can map to other words (查詢 → 查找), so keywords are also matched on this form.
+const charsToSimplified = OpenCC.Converter({ from: "tw", to: "cn" });
 // Characters only on the way back: occupation names such as 信息安全测试员 are official and keep their words.
 const toTraditional = OpenCC.Converter({ from: "cn", to: "tw" });
 
@@ -15,6 +17,8 @@ export interface Normalised {
   text: string;
   /** The user wrote Traditional characters: answer in Traditional. */
   traditional: boolean;
+  /** The text converted character by character, when it differs from `text` (查詢 → 查询 rather than 查找). */
+  alt?: string;
 }
 
 const CONTROL = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
@@ -23,7 +27,10 @@ export function normalise(input: string): Normalised {
   const raw = [...String(input ?? "")].slice(0, MAX_TEXT).join("").trim();
   const nfkc = raw.normalize("NFKC").toLowerCase();
   const simplified = toSimplified(nfkc);
-  return { raw, text: simplified.replace(CONTROL, ""), traditional: simplified !== nfkc && hasHan(nfkc) };
+  const text = simplified.replace(CONTROL, "");
+  const traditional = simplified !== nfkc && hasHan(nfkc);
+  const alt = traditional ? charsToSimplified(nfkc).replace(CONTROL, "") : undefined;
+  return { raw, text, traditional, ...(alt && alt !== text ? { alt } : {}) };
 }
 
 const hasHan = (s: string) => /\p{Script=Han}/u.test(s);

@@ -49,6 +49,9 @@ export class Understander {
     const entities = this.entities.extract(norm.text);
     const present = presentEntities(entities);
     const rules = this.classifier.ruleScores(norm.text, present);
+    if (norm.alt) {
+      for (const [intent, s] of this.classifier.ruleScores(norm.alt, present)) rules.set(intent, Math.max(s, rules.get(intent) ?? 0));
+    }
     const bayes = this.classifier.bayesScores(tokens);
     const known = tokens.filter((t) => this.classifier.vocabulary.has(t)).length;
     const coverage = tokens.length ? known / tokens.length : 0;
