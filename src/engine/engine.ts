@@ -229,11 +229,12 @@ export class Engine {
       ctx.intent = u.intent;
       ctx.confidence = u.confidence;
     }
-    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
+    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list", "eligibility"].includes(ctx.intent!);
     if (asksPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定"
     else if (asksPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗"
     else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
+    else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
     return next();
   };
 

@@ -203,7 +203,12 @@ export const LexiconFile = z.strictObject({
 
 export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });
 
-const Keyword = z.union([Text, z.strictObject({ text: Text, weight: z.number().positive() })]);
+const Keyword = z.union([
+  Text,
+  z.strictObject({ text: Text, weight: z.number().positive() }),
+  /** A regular expression; a match counts as three characters. */
+  z.strictObject({ pattern: Pattern, weight: z.number().positive() }),
+]);
 export const IntentsFile = z.strictObject({
   intents: z
     .array(

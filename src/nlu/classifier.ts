@@ -9,7 +9,8 @@ export interface Scored {
 }
 
 interface Keyword {
-  text: string;
+  text?: string;
+  pattern?: RegExp;
   weight: number;
 }
 
@@ -38,6 +39,9 @@ export function presentEntities(e: Entities): Set<string> {
   if (e.major) s.add("major");
   if (e.relatedOccupation) s.add("relatedOccupation");
   if (e.future) s.add("future");
+  if (e.none.work) s.add("noWork");
+  if (e.none.certificate) s.add("noCertificate");
+  if (e.none.education) s.add("noEducation");
   return s;
 }
 
@@ -64,7 +68,13 @@ export class IntentClassifier {
     this.intents = [...examples.keys()];
     this.rules = kb.intents.map((i) => ({
       intent: i.intent,
-      keywords: i.keywords.map((k) => (typeof k === "string" ? { text: k, weight: 1 } : k)).map((k) => ({ text: k.text.toLowerCase(), weight: k.weight })),
+      keywords: i.keywords.map((k) =>
+        typeof k === "string"
+          ? { text: k.toLowerCase(), weight: 1 }
+          : "pattern" in k
+            ? { pattern: new RegExp(k.pattern, "u"), weight: k.weight }
+            : { text: k.text.toLowerCase(), weight: k.weight },
+      ),
       entityBoost: i.entityBoost ?? {},
       needsEntity: i.needsEntity,
     }));
@@ -83,7 +93,9 @@ export class IntentClassifier {
     const scores = new Map<string, number>();
     for (const r of this.rules) {
       let s = 0;
-      for (const k of r.keywords) if (text.includes(k.text)) s += k.text.length * k.weight;
+      for (const k of r.keywords) {
+        if (k.text !== undefined ? text.includes(k.text) : k.pattern!.test(text)) s += (k.text?.length ?? 3) * k.weight;
+      }
       if (s > 0) for (const [name, boost] of Object.entries(r.entityBoost)) if (entities.has(name)) s += boost;
       if (s > 0 && r.needsEntity && !r.needsEntity.some((n) => entities.has(n))) s *= 0.3;
       if (s > 0) scores.set(r.intent, s);
