@@ -9,7 +9,7 @@ import type { Entities } from "../nlu/entities.js";
 import { parseNumber } from "../nlu/normalize.js";
 import { checkLevel, type Facts, type Field } from "./rules.js";
 
-export type AskField = "occupation" | "track" | "level" | Field;
+export type AskField = "occupation" | "level" | Field;
 
 /** Stored in the session; `v` changes when the shape does, and a stored state of another version is dropped. */
 export interface DialogState {
@@ -36,8 +36,8 @@ export function nextField(kb: Knowledge, f: Facts): AskField | undefined {
   if (!f.occupation) return "occupation";
   // The conditions of a level are the same for every track of an occupation, so the track is not asked:
   // without one, the verdict lists the months of each track that offers the level.
-  const tracks = tracksOf(kb, f.occupation);
   if (f.level === undefined) return "level";
+  const tracks = tracksOf(kb, f.occupation);
   const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
   const lc = checkLevel(kb, { ...f, occupation: f.occupation, level: f.level, track }, false);
   if (lc.status !== "unknown") return undefined;
@@ -54,8 +54,6 @@ export function options(kb: Knowledge, field: AskField, f: Facts): string[] {
   switch (field) {
     case "occupation":
       return kb.occupations.occupations.map((o) => o.name);
-    case "track":
-      return f.occupation ? tracksOf(kb, f.occupation) : [];
     case "level":
       return f.occupation ? offeredLevels(kb, f.occupation, f.track).map((l) => levelLabel(kb, l)) : [];
     case "certificate.level":
@@ -114,11 +112,6 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       const x = e();
       if (!x.occupation) return { ok: false };
       return { ok: true, value: { occupation: x.occupation, track: x.track, level: x.level } };
-    }
-    case "track": {
-      if (index !== undefined) return { ok: true, value: { track: opts[index] } };
-      const t = e().track;
-      return t && opts.includes(t) ? { ok: true, value: { track: t } } : { ok: false };
     }
     case "level": {
       const offered = offeredLevels(kb, f.occupation!, f.track);

@@ -231,7 +231,7 @@ export type ConditionsFile = z.infer<typeof ConditionsFile>;
 export type IntentsFile = z.infer<typeof IntentsFile>;
 
 export const DIALOG_FIELDS = [
-  "occupation", "track", "level", "yearsInField", "age", "certificate", "certificate.level", "certificate.related",
+  "occupation", "level", "yearsInField", "age", "certificate", "certificate.level", "certificate.related",
   "certificate.yearsInFieldSince", "certificate.yearsHeld", "education", "education.school", "education.program",
   "education.status", "education.major",
 ] as const;
