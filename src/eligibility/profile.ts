@@ -46,7 +46,7 @@ export function profileSchema(kb: Knowledge) {
         .refine((t) => tracks.includes(t), { message: `未知工种，可选：${tracks.join("、")}` })
         .optional(),
       level: z.number({ error: "等级（level）应为 1-5 的整数" }).int("等级应为整数").min(1, "等级应为 1-5").max(5, "等级应为 1-5"),
-      age: z.number({ error: "年龄应为数字" }).int("年龄应为整数").min(0, "年龄不能为负数").max(120, "年龄不合理").optional(),
+      age: z.number({ error: "年龄应为数字" }).min(0, "年龄不能为负数").max(120, "年龄不合理").optional(),
       yearsInField: years("累计工作年限（yearsInField）"),
       certificate: z
         .object({
