@@ -85,7 +85,7 @@ const oneOf = (text: string, words: string[]) => words.some((w) => text === w.to
 
 function parseYears(text: string, kb: Knowledge): Parsed<number> {
   if (oneOf(text, kb.dialog.no) || /^(没有|无|零|没工作过|没做过)/.test(text)) return { ok: true, value: 0 };
-  const m = /^(?:大概|大约|约|差不多|已经|快|有|满|累计|工作了?|做了?)*(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)(?:个)?(?:多)?(年)?(半)?(?:了|多)?$/.exec(text);
+  const m = /^(?:大概|大约|约|差不多|已经|快|有|满|累计|一共|总共|我|工作了?|做了?|干了?)*(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)(?:个)?(?:多)?(年)?(半)?(?:了|多|左右|吧|啦|的样子)*$/.exec(text);
   if (!m) return { ok: false };
   let n = parseNumber(m[1]);
   if (m[3]) n += 0.5;
@@ -129,12 +129,12 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       return Number.isInteger(n) && n >= 10 && n <= 100 ? { ok: true, value: { age: n } } : { ok: false };
     }
     case "certificate": {
+      // "有，四级的" answers this question and the next one.
+      const x = e();
+      const level = x.certificate?.level ?? x.level;
       const yn = parseYesNo(text, kb);
-      if (!yn.ok) {
-        const x = e();
-        return x.certificate?.level ? { ok: true, value: { certificate: { level: x.certificate.level } } } : { ok: false };
-      }
-      return { ok: true, value: { certificate: yn.value ? {} : null } };
+      if (!yn.ok) return level !== undefined ? { ok: true, value: { certificate: { level } } } : { ok: false };
+      return { ok: true, value: { certificate: yn.value ? (level !== undefined ? { level } : {}) : null } };
     }
     case "certificate.level": {
       const l = index !== undefined ? kb.lexicon.levels[index].level : (e().certificate?.level ?? e().level);
@@ -151,12 +151,12 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       return y.ok ? { ok: true, value: { certificate: { ...f.certificate, [key]: y.value } } } : { ok: false };
     }
     case "education": {
+      // "有，高职电子商务专业应届" answers this question and the next ones.
+      const x = e();
+      const known = { ...(x.school ? { school: x.school } : {}), ...(x.status ? { status: x.status } : {}), ...(x.major ? { major: x.major } : {}), ...(x.program ? { program: x.program } : {}) };
       const yn = parseYesNo(text, kb);
-      if (!yn.ok) {
-        const s = e().school;
-        return s ? { ok: true, value: { education: { school: s } } } : { ok: false };
-      }
-      return { ok: true, value: { education: yn.value ? {} : null } };
+      if (!yn.ok) return x.school ? { ok: true, value: { education: known } } : { ok: false };
+      return { ok: true, value: { education: yn.value ? known : null } };
     }
     case "education.school": {
       const s = index !== undefined ? (opts[index] as School) : e().school;
@@ -166,7 +166,8 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       if (index !== undefined) return { ok: true, value: { education: { ...f.education, program: index < PROGRAMS.length ? PROGRAMS[index] : null } } };
       const p = e().program;
       if (p) return { ok: true, value: { education: { ...f.education, program: p as Program } } };
-      return oneOf(text, kb.dialog.no) ? { ok: true, value: { education: { ...f.education, program: null } } } : { ok: false };
+      const none = oneOf(text, kb.dialog.no) || text === kb.dialog.program_none || /都不是|都没有|普通班|中级工班/.test(text);
+      return none ? { ok: true, value: { education: { ...f.education, program: null } } } : { ok: false };
     }
     case "education.status": {
       const statuses: Status[] = ["毕业", "应届", "在读"];

@@ -131,7 +131,8 @@ export class EntityExtractor {
           out.program ??= h.value as Program;
           break;
         case "status":
-          out.status ??= h.value as Status;
+          // "在读应届毕业生" is 应届: a final-year student counts as a graduate.
+          if (!out.status || h.value === "应届") out.status = h.value as Status;
           break;
         case "major":
           out.major ??= h.value;
