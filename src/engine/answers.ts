@@ -302,6 +302,11 @@ export class Composer {
       const same = this.sameConditionsAt(q.level);
       if (same) return this.conditions({ ...q, occupation: same[0], what: same.join("、") });
     }
+    if (!q.occupation && q.level === undefined && q.age !== undefined) {
+      // "16岁可以考吗": the levels whose conditions are about age.
+      const byAge = this.kb.plan.rows.find((r) => this.kb.rules.get(r.occupation)?.levels.get(r.level)?.some((c) => c.rule.age !== undefined));
+      if (byAge) return this.conditions({ ...q, occupation: byAge.occupation, level: byAge.level });
+    }
     if (!q.occupation) return this.askOccupation(clause);
     const rules = this.kb.rules.get(q.occupation)!;
     const offered = offeredLevels(this.kb, q.occupation, q.track);

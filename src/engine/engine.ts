@@ -235,6 +235,9 @@ export class Engine {
     else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
+    else if (ctx.intent === "eligibility" && e.age !== undefined && !e.occupation && e.years === undefined && !e.certificate && !e.school) {
+      ctx.intent = "conditions"; // "16岁可以考吗": the conditions that are about age
+    }
     return next();
   };
 
