@@ -100,7 +100,7 @@ export class Composer {
       return { text: this.t("schedule_list", { what: q.occupation, list }), clause, status: "answered" };
     }
     if (q.level !== undefined) {
-      const row = planRows(this.kb, q as { occupation: string; track?: string; level: number })[0];
+      const row = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level })[0];
       if (!row) return { text: this.notOffered(q), clause, status: "answered" };
       if (q.month !== undefined) {
         // "4月有直播销售员四级吗": whether that month is one of the row's.

@@ -47,7 +47,7 @@ export const PARAMETRIC_INTENTS = [
 /** Intents answered once per level when a message names several ("三级和二级分别几月考"). */
 const PER_LEVEL = new Set(["schedule", "fee", "levels", "overview", "conditions"]);
 /** Intents that a bare "三级呢" / "视频创推员呢" continues. */
-const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam"]);
+const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam", "evaluation"]);
 /** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
 const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "fee", "next_exam", "occupations"]);
 const LOW_CONFIDENCE = 0.55;
@@ -229,6 +229,13 @@ export class Engine {
       ctx.intent = u.intent;
       ctx.confidence = u.confidence;
     }
+    // Facts about the candidate ("我干了3年电商，没有证书，行不行") make a question about their own eligibility.
+    const personal =
+      e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
+      e.age !== undefined || Boolean((e.school || e.status || e.major) && u.norm.text.includes("我"));
+    const aboutLists = ["conditions", "related_major", "related_occupation", "overview", "none"].includes(ctx.intent!);
+    if (personal && ctx.intent !== "eligibility" && (aboutLists || (u.ruleScores.get("eligibility") ?? 0) > 0)) ctx.intent = "eligibility";
+    else if (ctx.intent === "eligibility" && e.future && !personal && e.occupation) ctx.intent = "schedule"; // "明年还能考电子商务师吗"
     const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list", "eligibility"].includes(ctx.intent!);
     if (asksPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定"
     else if (asksPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗"
@@ -353,7 +360,7 @@ export class Engine {
       level,
       month: e.month,
       subject: e.subject,
-      residency: e.residency,
+      residency: e.residency.length ? e.residency : (s.residency ?? []),
       major: e.major,
       school: e.school,
       program: e.program,
@@ -368,8 +375,9 @@ export class Engine {
   }
 
   /** Keeps what the answer was about for the next message's follow-up. */
-  remember(ctx: TurnContext, q: Pick<Query, "occupation" | "track" | "level">, intent: string): void {
+  remember(ctx: TurnContext, q: Pick<Query, "occupation" | "track" | "level" | "residency">, intent: string): void {
     const s = ctx.session;
+    if (q.residency?.length) s.residency = q.residency;
     if (q.occupation) {
       s.occupation = q.occupation;
       if (q.track) s.track = q.track;

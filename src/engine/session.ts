@@ -8,6 +8,8 @@ export interface Session {
   occupation?: string;
   track?: string;
   level?: number;
+  /** Residency groups the candidate mentioned ("我是台湾的"), for a later "要带什么证件". */
+  residency?: string[];
   lastIntent?: string;
   /** Intents offered by the last "您是不是想问" fallback, so "1" picks the first. */
   suggestions?: string[];

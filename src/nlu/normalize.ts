@@ -23,11 +23,13 @@ export interface Normalised {
 
 const CONTROL = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
 
-export function normalise(input: string): Normalised {
+/** `dialect`: word replacements applied after conversion to Simplified (Cantonese 喺 → 在), longest first. */
+export function normalise(input: string, dialect: [string, string][] = []): Normalised {
   const raw = [...String(input ?? "")].slice(0, MAX_TEXT).join("").trim();
   const nfkc = raw.normalize("NFKC").toLowerCase();
   const simplified = toSimplified(nfkc);
-  const text = simplified.replace(CONTROL, "");
+  let text = simplified.replace(CONTROL, "");
+  for (const [from, to] of dialect) if (text.includes(from)) text = text.split(from).join(to);
   const traditional = simplified !== nfkc && hasHan(nfkc);
   const alt = traditional ? charsToSimplified(nfkc).replace(CONTROL, "") : undefined;
   return { raw, text, traditional, ...(alt && alt !== text ? { alt } : {}) };

@@ -16,6 +16,8 @@ export interface Understanding {
   byRule: boolean;
   /** The closest intents, best first, for a "did you mean" fallback. */
   ranked: Scored[];
+  /** Keyword evidence per intent (empty when no keyword matched). */
+  ruleScores: Map<string, number>;
 }
 
 /** Below this the classifier's guess is not trusted. */
@@ -25,6 +27,7 @@ export class Understander {
   readonly segmenter: Segmenter;
   readonly entities: EntityExtractor;
   readonly classifier: IntentClassifier;
+  private readonly dialect: [string, string][];
 
   constructor(kb: Knowledge) {
     const terms: string[] = [];
@@ -40,11 +43,12 @@ export class Understander {
     terms.push("准考证", "应届毕业生", "身份证", "通行证", "居住证", "承诺书", "补考", "发票");
     this.segmenter = new Segmenter(terms);
     this.entities = new EntityExtractor(kb);
-    this.classifier = new IntentClassifier(kb, (t) => this.segmenter.cut(normalise(t).text));
+    this.dialect = Object.entries(kb.lexicon.dialect).sort((a, b) => b[0].length - a[0].length);
+    this.classifier = new IntentClassifier(kb, (t) => this.segmenter.cut(normalise(t, this.dialect).text));
   }
 
   understand(input: string): Understanding {
-    const norm = normalise(input);
+    const norm = normalise(input, this.dialect);
     const tokens = this.segmenter.cut(norm.text);
     const entities = this.entities.extract(norm.text);
     const present = presentEntities(entities);
@@ -65,13 +69,13 @@ export class Understander {
       const ruleBest = Math.max(...rules.values());
       const margin = second ? best.score / (best.score + second.score) : 1;
       const confidence = round(Math.min(0.99, Math.max(margin, ruleBest >= 4 ? 0.7 : 0.5)));
-      return { norm, tokens, entities, intent: best.intent, confidence, byRule: true, ranked };
+      return { norm, tokens, entities, intent: best.intent, confidence, byRule: true, ranked, ruleScores: rules };
     }
     const ranked = bayes;
     const top = bayes[0];
     // A guess on mostly unknown words is no answer: "今天天气怎么样" must not become a fee question.
     const confidence = top ? round(top.score * Math.min(1, coverage * 1.5)) : 0;
-    return { norm, tokens, entities, intent: top && confidence >= MIN_CONFIDENCE ? top.intent : "none", confidence, byRule: false, ranked };
+    return { norm, tokens, entities, intent: top && confidence >= MIN_CONFIDENCE ? top.intent : "none", confidence, byRule: false, ranked, ruleScores: rules };
   }
 }
 
