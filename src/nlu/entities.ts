@@ -164,7 +164,9 @@ export class EntityExtractor {
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);
-    out.future = this.futureWords.some((w) => text.includes(w)) || [...text.matchAll(/(20\d\d)年/g)].some((m) => Number(m[1]) !== this.year);
+    // "我今年16岁" is about the candidate, not about this year's exams.
+    const dated = text.replace(/今年\d{1,3}(周)?岁/g, "");
+    out.future = this.futureWords.some((w) => dated.includes(w)) || [...text.matchAll(/(20\d\d)年/g)].some((m) => Number(m[1]) !== this.year);
     return out;
   }
 
