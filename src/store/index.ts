@@ -2,14 +2,55 @@
 import { MemoryStore, type SessionStore } from "../engine/session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
+import { SqliteDb } from "./sqlite.js";
 
 export interface Stores {
+  kind: Config["SESSION_STORE"];
   sessions: SessionStore;
   unanswered: UnansweredLog;
+  /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
+  location: string;
   close(): Promise<void>;
 }
 
-export async function createStores(config: Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL">): Promise<Stores> {
-  const sessions = new MemoryStore(config.SESSION_TTL_MINUTES * 60_000);
-  return { sessions, unanswered: new MemoryUnansweredLog(), close: async () => {} };
+export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL">;
+
+export interface StoreOptions {
+  /**
+   * Trouble after start-up that the service survives, for its log: Redis connection errors (turns fail with an
+   * apology until Redis is back), or SQLite's checkpoint thread failing (SQLite's own checkpoints take over).
+   */
+  onError?: (err: Error) => void;
+  /** Key prefix in Redis (tests use their own). */
+  redisPrefix?: string;
+}
+
+/**
+ * sqlite (default): one WAL file under DATA_DIR; memory: lost on restart (tests, the CLI);
+ * redis: shared by every instance that uses the same REDIS_URL.
+ */
+export async function createStores(config: StoreConfig, options: StoreOptions = {}): Promise<Stores> {
+  const ttlMs = config.SESSION_TTL_MINUTES * 60_000;
+  switch (config.SESSION_STORE) {
+    case "memory":
+      return {
+        kind: "memory",
+        sessions: new MemoryStore(ttlMs),
+        unanswered: new MemoryUnansweredLog(),
+        location: "memory",
+        close: async () => {},
+      };
+    case "redis": {
+      if (!config.REDIS_URL) throw new Error("配置错误（环境变量）：\n  REDIS_URL: SESSION_STORE=redis 时必须设置");
+      // Loaded only when chosen: ioredis adds to every start-up otherwise.
+      const { connectRedis, safeUrl } = await import("./redis.js");
+      const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
+      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, location: safeUrl(config.REDIS_URL), close: () => r.close() };
+    }
+    case "sqlite":
+    default: {
+      const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, onCheckpointError: options.onError });
+      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, location: db.file, close: () => db.close() };
+    }
+  }
 }

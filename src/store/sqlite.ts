@@ -1,0 +1,297 @@
+/**
+ * Sessions and the unanswered-question log in one SQLite file (better-sqlite3, WAL).
+ * Every write is committed before the turn's reply leaves the engine, so a killed process loses no finished turn.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import type { Session, SessionStore } from "../engine/session.js";
+import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
+import { Checkpointer } from "./checkpointer.js";
+
+export const SQLITE_FILE = "assistant.db";
+
+export interface SqliteOptions {
+  /** The directory of the database file; created if missing. */
+  dir: string;
+  /** A session not written for this long is gone. */
+  ttlMs: number;
+  /** How often expired sessions and old log entries are deleted (0: never, tests call purge()). */
+  purgeEveryMs?: number;
+  /** The unanswered log keeps this many newest entries. */
+  maxUnanswered?: number;
+  /** How often a worker thread checkpoints the WAL (0: SQLite's automatic checkpoints, on the writing thread). */
+  checkpointEveryMs?: number;
+  /** The checkpoint thread failed and SQLite's own checkpoints took over (the server logs it). */
+  onCheckpointError?: (err: Error) => void;
+  now?: () => number;
+}
+
+/** A logged question longer than this is cut: the log is for reading, and a 100 KB message would bloat it. */
+export const MAX_LOGGED_TEXT = 2_000;
+
+/** Expired sessions deleted per statement (a few milliseconds' work). */
+const PURGE_BATCH = 1_000;
+
+// user_version 1: the first schema. A later shape adds a migration step in migrate().
+const SCHEMA_VERSION = 1;
+
+interface SessionRow {
+  data: string;
+  expires: number;
+}
+
+interface UnansweredRow {
+  id: number;
+  at: number;
+  user_id: string;
+  channel: string;
+  text: string;
+  intent: string;
+  confidence: number;
+  kind: UnansweredEntry["kind"];
+  handled: number;
+}
+
+/** The open database: `sessions` and `unanswered` share its connection. */
+export class SqliteDb {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly sessions: SqliteSessionStore;
+  readonly unanswered: SqliteUnansweredLog;
+  private readonly timer?: NodeJS.Timeout;
+  private readonly checkpointer?: Checkpointer;
+  private closed = false;
+  private purging = false;
+
+  constructor(options: SqliteOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    this.file = resolve(join(options.dir, SQLITE_FILE));
+    this.db = new Database(this.file);
+    try {
+      this.db.pragma("journal_mode = WAL");
+      // NORMAL in WAL mode: a commit survives a crash of the process (not of the machine), at a fraction of FULL's cost.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("busy_timeout = 5000");
+      // After a checkpoint, a WAL longer than this is cut back (it is reused from the start, not shrunk, otherwise).
+      this.db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+      migrate(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    const checkpointEvery = options.checkpointEveryMs ?? 1_000;
+    if (checkpointEvery > 0) {
+      this.db.pragma("wal_autocheckpoint = 0");
+      this.checkpointer = new Checkpointer(this.file, checkpointEvery, (err) => {
+        if (this.closed) return;
+        this.db.pragma("wal_autocheckpoint = 1000");
+        options.onCheckpointError?.(err);
+      });
+    }
+    const now = options.now ?? Date.now;
+    this.sessions = new SqliteSessionStore(this.db, options.ttlMs, now);
+    this.unanswered = new SqliteUnansweredLog(this.db, options.maxUnanswered ?? 100_000);
+    this.purge();
+    const every = options.purgeEveryMs ?? 5 * 60_000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.purgeSoftly(), every);
+      this.timer.unref();
+    }
+  }
+
+  /** Deletes expired sessions and log entries beyond the bound; returns how many sessions went. */
+  purge(): number {
+    if (this.closed) return 0;
+    let gone = 0;
+    for (let n = PURGE_BATCH; n === PURGE_BATCH; gone += n) n = this.sessions.purge(PURGE_BATCH);
+    this.unanswered.trim();
+    return gone;
+  }
+
+  /** purge() in batches with turns in between: a day's worth of expired sessions must not stall the service. */
+  private async purgeSoftly(): Promise<void> {
+    if (this.purging) return;
+    this.purging = true;
+    try {
+      while (!this.closed && this.sessions.purge(PURGE_BATCH) === PURGE_BATCH) await new Promise((r) => setImmediate(r));
+      if (!this.closed) this.unanswered.trim();
+    } finally {
+      this.purging = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.sessions.closed = true;
+    this.unanswered.closed = true;
+    await this.checkpointer?.stop();
+    // Folds the WAL back into the database file, so a stopped service leaves one file behind.
+    try {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`数据库 ${db.name} 的结构版本 ${version} 比本程序（${SCHEMA_VERSION}）新：请升级程序，或换一个 DATA_DIR`);
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS sessions (
+      id TEXT PRIMARY KEY,
+      data TEXT NOT NULL,
+      expires INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+    CREATE TABLE IF NOT EXISTS unanswered (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at INTEGER NOT NULL,
+      user_id TEXT NOT NULL,
+      channel TEXT NOT NULL,
+      text TEXT NOT NULL,
+      intent TEXT NOT NULL,
+      confidence REAL NOT NULL,
+      kind TEXT NOT NULL,
+      handled INTEGER NOT NULL DEFAULT 0
+    );
+    PRAGMA user_version = ${SCHEMA_VERSION};
+  `);
+}
+
+/** Sessions as JSON rows with an expiry time; an expired row reads as missing and is deleted by purge(). */
+export class SqliteSessionStore implements SessionStore {
+  closed = false;
+  private readonly getStmt: Database.Statement<[string], SessionRow>;
+  private readonly setStmt: Database.Statement<[string, string, number]>;
+  private readonly deleteStmt: Database.Statement<[string]>;
+  private readonly purgeStmt: Database.Statement<[number, number]>;
+  private readonly countStmt: Database.Statement<[number], { n: number }>;
+
+  constructor(
+    db: Database.Database,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {
+    this.getStmt = db.prepare("SELECT data, expires FROM sessions WHERE id = ?");
+    this.setStmt = db.prepare(
+      "INSERT INTO sessions (id, data, expires) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires",
+    );
+    this.deleteStmt = db.prepare("DELETE FROM sessions WHERE id = ?");
+    this.purgeStmt = db.prepare("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires <= ? LIMIT ?)");
+    this.countStmt = db.prepare("SELECT count(*) AS n FROM sessions WHERE expires > ?");
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const row = this.getStmt.get(id);
+    if (!row) return undefined;
+    if (row.expires <= this.now()) {
+      this.deleteStmt.run(id);
+      return undefined;
+    }
+    return parseSession(row.data);
+  }
+
+  async set(id: string, session: Session): Promise<void> {
+    this.setStmt.run(id, JSON.stringify(session), this.now() + this.ttlMs);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.deleteStmt.run(id);
+  }
+
+  /** Closing the database is SqliteDb's job; the engine may call this, so it does nothing. */
+  async close(): Promise<void> {}
+
+  /** Deletes up to `limit` expired sessions; returns how many. */
+  purge(limit: number): number {
+    return this.purgeStmt.run(this.now(), limit).changes;
+  }
+
+  /** Live (unexpired) sessions. */
+  count(): number {
+    return this.countStmt.get(this.now())!.n;
+  }
+}
+
+/** A stored row that is not a session object (hand-edited, truncated) reads as no session, not as an error. */
+export function parseSession(json: string): Session | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Session) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class SqliteUnansweredLog implements UnansweredLog {
+  closed = false;
+  private readonly insertStmt: Database.Statement<[number, string, string, string, string, number, string]>;
+  private readonly recentStmt: Database.Statement<[number], UnansweredRow>;
+  private readonly handledStmt: Database.Statement<[number]>;
+  private readonly trimStmt: Database.Statement<[number]>;
+  private readonly markMany: (ids: number[]) => void;
+
+  constructor(
+    db: Database.Database,
+    private readonly max: number,
+  ) {
+    this.insertStmt = db.prepare(
+      "INSERT INTO unanswered (at, user_id, channel, text, intent, confidence, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.recentStmt = db.prepare("SELECT * FROM unanswered ORDER BY id DESC LIMIT ?");
+    this.handledStmt = db.prepare("UPDATE unanswered SET handled = 1 WHERE id = ?");
+    this.trimStmt = db.prepare("DELETE FROM unanswered WHERE id <= (SELECT max(id) FROM unanswered) - ?");
+    this.markMany = db.transaction((ids: number[]) => {
+      for (const id of ids) this.handledStmt.run(id);
+    });
+  }
+
+  record(e: UnansweredEntry): void | Promise<void> {
+    // The engine records after the reply is composed; a record racing a shutdown is dropped, not thrown.
+    if (this.closed) return;
+    try {
+      this.insertStmt.run(e.at, e.userId, e.channel, clip(e.text), e.intent, e.confidence, e.kind);
+    } catch (err) {
+      // A rejection, not a throw: the engine calls this after the turn and only catches rejections (and logs them).
+      return Promise.reject(err);
+    }
+  }
+
+  async recent(limit: number): Promise<StoredUnanswered[]> {
+    const n = Math.max(0, Math.min(Math.floor(limit) || 0, this.max));
+    return this.recentStmt.all(n).map((r) => ({
+      id: r.id,
+      at: r.at,
+      userId: r.user_id,
+      channel: r.channel,
+      text: r.text,
+      intent: r.intent,
+      confidence: r.confidence,
+      kind: r.kind,
+      handled: r.handled === 1,
+    }));
+  }
+
+  async markHandled(ids: number[]): Promise<void> {
+    this.markMany(ids.filter((id) => Number.isSafeInteger(id)));
+  }
+
+  trim(): void {
+    this.trimStmt.run(this.max);
+  }
+}
+
+/** Cuts a long text without splitting a surrogate pair. */
+export function clip(text: string, max = MAX_LOGGED_TEXT): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+}
