@@ -25,15 +25,36 @@ export const ConfigSchema = z.object({
   REDIS_URL: optionalText.pipe(z.url({ error: "REDIS_URL 应为 redis://host:port 形式的地址" }).optional()),
   /** Requests per minute per user id and per IP on the HTTP API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Requests per minute per IP on the HTTP API (default: 5 × RATE_LIMIT_PER_MINUTE, for users behind one NAT). */
+  RATE_LIMIT_PER_IP_PER_MINUTE: optionalText.pipe(z.coerce.number<string>().int().min(1).max(1_000_000).optional()),
+  /** Express "trust proxy" behind a reverse proxy: a hop count ("1"), "loopback", or addresses/subnets; unset: none. */
+  TRUST_PROXY: optionalText,
+  /** Origins allowed to embed the web chat in an iframe, separated by spaces or commas (default: same origin only). */
+  WEB_EMBED_ORIGINS: optionalText.pipe(
+    z
+      .string()
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, "WEB_EMBED_ORIGINS 应为以空格或逗号分隔的来源，例如 https://www.example.com")))
+      .optional(),
+  ),
   WECHATY_PUPPET: optionalText,
   WECHATY_PUPPET_SERVICE_TOKEN: optionalText,
+  /** Least time between two messages the WeChat account sends (a random extra of up to half of it is added). */
+  WECHATY_SEND_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+  /** Messages the WeChat account sends to one contact or group per minute at most; more wait in the queue. */
+  WECHATY_PER_CONTACT_PER_MINUTE: z.coerce.number().int().min(1).max(60).default(8),
   OA_TOKEN: optionalText,
   OA_APPID: optionalText,
   OA_AES_KEY: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "OA_AES_KEY 应为 43 位字母数字（公众号后台的 EncodingAESKey）").optional()),
   OA_FETCH_PICTURES: bool.default(false),
-  CONSOLE_TOKEN: optionalText,
+  /** Staff console (/console): a shared token to log in with; unset and without CONSOLE_USERS_FILE, the console is off. */
+  CONSOLE_TOKEN: optionalText.pipe(z.string().min(12, "CONSOLE_TOKEN 至少 12 个字符").optional()),
+  /** A JSON or YAML file of console users with scrypt hashes (npx tsx src/console/hash-password.ts <用户名>). */
   CONSOLE_USERS_FILE: optionalText,
-  CONSOLE_SECRET: optionalText,
+  /** Key that signs console session cookies; unset: random per process (sessions end on restart, not shared). */
+  CONSOLE_SECRET: optionalText.pipe(z.string().min(32, "CONSOLE_SECRET 至少 32 个字符（例如 openssl rand -hex 32）").optional()),
+  /** How long a console login lasts. */
+  CONSOLE_SESSION_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

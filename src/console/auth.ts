@@ -1,0 +1,291 @@
+/**
+ * Staff login for the console: a shared token (CONSOLE_TOKEN) and/or a users file (CONSOLE_USERS_FILE) with scrypt
+ * password hashes; sessions are HMAC-signed cookies that carry their own expiry.
+ */
+import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+// === Password hashes: scrypt$N$r$p$salt$hash (salt and hash in base64url)
+
+const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCb(password.normalize("NFC"), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+
+export const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+const HASH_RE = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{32,})$/;
+
+export async function hashPassword(password: string, params: { N: number; r: number; p: number } = SCRYPT_DEFAULTS): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, SCRYPT_DEFAULTS.keylen, { N: params.N, r: params.r, p: params.p, maxmem: maxmem(params) });
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
+}
+
+const maxmem = (p: { N: number; r: number; p: number }) => 128 * p.N * p.r * p.p + 32 * 1024 * 1024;
+
+/** Checks a password against a stored hash in constant time; a malformed hash never matches. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const m = HASH_RE.exec(stored);
+  if (!m) return false;
+  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const expected = Buffer.from(m[5], "base64url");
+  const key = await scrypt(password, Buffer.from(m[4], "base64url"), expected.length, { N, r, p, maxmem: maxmem({ N, r, p }) });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+// === The users file
+
+const isPowerOfTwo = (n: number) => n > 1 && (n & (n - 1)) === 0;
+
+export const UserEntry = z.strictObject({
+  name: z.string().trim().min(1, "用户名不能为空").max(64, "用户名过长"),
+  /** Shown in the console's header; the name if absent. */
+  displayName: z.string().trim().min(1).max(64).optional(),
+  hash: z
+    .string()
+    .regex(HASH_RE, "hash 应为 scrypt$N$r$p$盐$散列 形式（用 npx tsx src/console/hash-password.ts 生成）")
+    .refine((h) => {
+      const m = HASH_RE.exec(h);
+      if (!m) return true; // reported by the regex above
+      const [, n, r, p] = m;
+      return isPowerOfTwo(Number(n)) && Number(n) <= 2 ** 20 && Number(r) >= 1 && Number(r) <= 32 && Number(p) >= 1 && Number(p) <= 16;
+    }, "scrypt 参数不合理（N 须为不超过 2^20 的 2 的幂，r ≤ 32，p ≤ 16）"),
+});
+
+export const UsersFile = z.strictObject({ users: z.array(UserEntry) }).superRefine((f, ctx) => {
+  const seen = new Set<string>();
+  f.users.forEach((u, i) => {
+    if (seen.has(u.name)) ctx.addIssue({ code: "custom", path: ["users", i, "name"], message: `用户名 "${u.name}" 重复` });
+    seen.add(u.name);
+  });
+});
+
+export type UserEntry = z.infer<typeof UserEntry>;
+
+export class ConsoleAuthError extends Error {}
+
+/** Reads and validates a users file (JSON or YAML); throws a ConsoleAuthError naming the file and every problem. */
+export function readUsersFile(file: string): UserEntry[] {
+  let raw: unknown;
+  try {
+    const text = readFileSync(file, "utf8");
+    raw = extname(file).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConsoleAuthError(`无法读取控制台用户文件 ${file}：${(err as Error).message.split("\n")[0]}`);
+  }
+  const r = UsersFile.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join(".") || "(根)"}: ${i.message}`);
+    throw new ConsoleAuthError(`控制台用户文件 ${file} 有误：\n${lines.join("\n")}`);
+  }
+  return r.data.users;
+}
+
+/** The users of the file, re-read when the file changes (checked at most every `intervalMs`), so staff can be added
+ * without a restart. A file that becomes invalid keeps the last good list and reports once through `onError`. */
+export class UsersSource {
+  private users: UserEntry[];
+  private mtimeMs: number;
+  private checkedAt = 0;
+  private lastError?: string;
+
+  constructor(
+    readonly file: string,
+    private readonly onError: (message: string) => void = () => {},
+    private readonly intervalMs = 2_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.mtimeMs = statSync(file).mtimeMs;
+    this.users = readUsersFile(file);
+  }
+
+  get(name: string): UserEntry | undefined {
+    this.refresh();
+    return this.users.find((u) => u.name === name);
+  }
+
+  get size(): number {
+    return this.users.length;
+  }
+
+  private refresh(): void {
+    const t = this.now();
+    if (t - this.checkedAt < this.intervalMs) return;
+    this.checkedAt = t;
+    try {
+      const mtime = statSync(this.file).mtimeMs;
+      if (mtime === this.mtimeMs) return;
+      this.users = readUsersFile(this.file);
+      this.mtimeMs = mtime;
+      this.lastError = undefined;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.onError(message);
+      this.lastError = message;
+    }
+  }
+}
+
+// === Sessions
+
+export interface Session {
+  /** "token" for the shared token, else "user:<name>". */
+  sub: string;
+  /** Who is shown in the header. */
+  name: string;
+  /** Expiry, ms since the epoch. */
+  exp: number;
+  /** Random id, so logout can revoke this one session. */
+  sid: string;
+  /** A fingerprint of the credential: changing the token or a user's password ends their sessions. */
+  cv: string;
+}
+
+export interface AuthOptions {
+  token?: string;
+  usersFile?: string;
+  /** The HMAC key; a random one per process if absent (sessions then end with the process). */
+  secret?: string;
+  sessionMs: number;
+  now?: () => number;
+  onError?: (message: string) => void;
+}
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64url");
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+/** Attempts per client before login is refused for a while. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 10 * 60_000;
+const MAX_TRACKED = 10_000;
+
+export class ConsoleAuth {
+  readonly enabled: boolean;
+  readonly secretIsEphemeral: boolean;
+  private readonly key: Buffer;
+  private readonly users?: UsersSource;
+  private readonly revoked = new Map<string, number>();
+  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly now: () => number;
+  /** A hash to spend the same time on when the user does not exist. */
+  private dummyHash?: Promise<string>;
+
+  constructor(private readonly options: AuthOptions) {
+    this.now = options.now ?? Date.now;
+    this.users = options.usersFile ? new UsersSource(options.usersFile, options.onError, 2_000, this.now) : undefined;
+    this.enabled = Boolean(options.token || this.users);
+    this.secretIsEphemeral = !options.secret;
+    this.key = options.secret ? Buffer.from(options.secret, "utf8") : randomBytes(32);
+  }
+
+  /** Which ways to log in are configured (for the login page). */
+  get methods(): { token: boolean; users: boolean } {
+    return { token: Boolean(this.options.token), users: Boolean(this.users) };
+  }
+
+  /** Whether this client has failed too often lately. */
+  throttled(client: string): boolean {
+    const f = this.failures.get(client);
+    if (!f) return false;
+    if (this.now() - f.since > FAILURE_WINDOW_MS) {
+      this.failures.delete(client);
+      return false;
+    }
+    return f.count >= MAX_FAILURES;
+  }
+
+  /** Checks the credentials: a user of the file by name and password, or the shared token as the password. */
+  async login(name: string, password: string, client: string): Promise<Session | undefined> {
+    if (!this.enabled || this.throttled(client)) return undefined;
+    const session = await this.check(name.trim(), password);
+    if (session) this.failures.delete(client);
+    else this.fail(client);
+    return session;
+  }
+
+  private async check(name: string, password: string): Promise<Session | undefined> {
+    if (!password || password.length > 1024) return undefined;
+    const user = name && this.users ? this.users.get(name) : undefined;
+    if (user) {
+      return (await verifyPassword(password, user.hash)) ? this.issue(`user:${user.name}`, user.displayName ?? user.name, this.fingerprint(user.hash)) : undefined;
+    }
+    if (name && this.users) {
+      // Spend the time a real check takes, so a wrong name is not told apart from a wrong password.
+      this.dummyHash ??= hashPassword(randomBytes(12).toString("hex"));
+      await verifyPassword(password, await this.dummyHash);
+    }
+    const token = this.options.token;
+    if (token && timingSafeEqual(sha256(password), sha256(token))) {
+      return this.issue("token", name || "值班人员", this.fingerprint(token));
+    }
+    return undefined;
+  }
+
+  private fail(client: string): void {
+    const f = this.failures.get(client);
+    if (f && this.now() - f.since <= FAILURE_WINDOW_MS) f.count++;
+    else this.failures.set(client, { count: 1, since: this.now() });
+    if (this.failures.size > MAX_TRACKED) {
+      for (const [k, v] of this.failures) if (this.now() - v.since > FAILURE_WINDOW_MS) this.failures.delete(k);
+      // Still full: drop the oldest entries (Map keeps insertion order).
+      for (const k of this.failures.keys()) {
+        if (this.failures.size <= MAX_TRACKED) break;
+        this.failures.delete(k);
+      }
+    }
+  }
+
+  private fingerprint(credential: string): string {
+    return createHmac("sha256", this.key).update(`cv:${credential}`).digest("base64url").slice(0, 16);
+  }
+
+  private issue(sub: string, name: string, cv: string): Session {
+    return { sub, name: name.slice(0, 64), exp: this.now() + this.options.sessionMs, sid: randomBytes(12).toString("base64url"), cv };
+  }
+
+  /** The cookie value: payload.signature. */
+  sign(session: Session): string {
+    const payload = b64(JSON.stringify(session));
+    return `${payload}.${this.mac(payload)}`;
+  }
+
+  private mac(payload: string): string {
+    return createHmac("sha256", this.key).update(payload).digest("base64url");
+  }
+
+  /** The session of a cookie value, if the signature holds, it has not expired or been revoked, and the credential
+   * it was issued for is still the same. */
+  verify(value: string | undefined): Session | undefined {
+    if (!value || value.length > 2048) return undefined;
+    const dot = value.indexOf(".");
+    if (dot <= 0) return undefined;
+    const payload = value.slice(0, dot);
+    const sig = Buffer.from(value.slice(dot + 1));
+    const expected = Buffer.from(this.mac(payload));
+    if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return undefined;
+    let s: Session;
+    try {
+      s = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Session;
+    } catch {
+      return undefined;
+    }
+    if (typeof s?.exp !== "number" || s.exp <= this.now() || typeof s.sid !== "string" || this.revoked.has(s.sid)) return undefined;
+    if (s.sub === "token") {
+      if (!this.options.token || s.cv !== this.fingerprint(this.options.token)) return undefined;
+    } else if (typeof s.sub === "string" && s.sub.startsWith("user:")) {
+      const user = this.users?.get(s.sub.slice(5));
+      if (!user || s.cv !== this.fingerprint(user.hash)) return undefined;
+    } else return undefined;
+    return s;
+  }
+
+  /** Ends a session before its expiry (logout). */
+  revoke(session: Session): void {
+    const t = this.now();
+    for (const [sid, exp] of this.revoked) if (exp <= t) this.revoked.delete(sid);
+    if (this.revoked.size < MAX_TRACKED) this.revoked.set(session.sid, session.exp);
+  }
+}
