@@ -1,0 +1,242 @@
+/**
+ * The HTTP side of the service: the JSON API (a contract: keep it stable), the web chat at `/`, and a mount point
+ * for other modules' routers (the 公众号 at /wechat, the staff console at /console).
+ *
+ *   POST /api/chat         {userId, text}  → {replies, intent, confidence}
+ *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
+ *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
+ *   GET  /healthz                          → {status: "ok", version, uptime}
+ *
+ * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
+ * 413 body over 64 KB, 415 not JSON, 429 over a rate limit (per user id and per IP), 500 anything else.
+ */
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import { z } from "zod";
+import type { Knowledge } from "../knowledge/load.js";
+import type { Engine } from "../engine/engine.js";
+import type { Config } from "../config.js";
+import { parseProfile } from "../eligibility/profile.js";
+import { evaluate } from "../eligibility/rules.js";
+import { checkPhoto, photoReply } from "../channels/photo-check.js";
+import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
+import { silentLog, type Log } from "./logger.js";
+
+export const BODY_LIMIT = "64kb";
+/** Largest picture /api/photo reads (far above the spec's maximum, so a too-large photo is told what to fix). */
+export const PHOTO_LIMIT = "20mb";
+/** Longest question accepted on /api/chat, in characters. */
+export const MAX_TEXT_CHARS = 2000;
+
+export interface HttpAppOptions {
+  kb: Knowledge;
+  engine: Engine;
+  config: Pick<Config, "RATE_LIMIT_PER_MINUTE"> &
+    Partial<Pick<Config, "RATE_LIMIT_PER_IP_PER_MINUTE" | "TRUST_PROXY" | "WEB_EMBED_ORIGINS">>;
+  logger?: Log;
+  /** Reported by /healthz (package.json's version). */
+  version?: string;
+  /** When the service started (ms), for /healthz uptime. */
+  startedAt?: number;
+  /**
+   * Other modules' routers. Called once, after the API and the web chat and before the 404 and error handlers,
+   * so whatever it mounts is reachable and its errors come out as JSON like the API's. One line per router:
+   *   mount: (app) => { app.use("/wechat", oaRouter); app.use("/console", consoleRouter); }
+   */
+  mount?: (app: Express) => void;
+  /** Rate-limit window (ms); tests shorten it. */
+  rateWindowMs?: number;
+}
+
+/** An error with the HTTP status and code it should be answered with. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ChatRequest = z.object({
+  userId: z
+    .string({ error: "userId 应为字符串" })
+    .trim()
+    .min(1, "userId 不能为空")
+    .max(200, "userId 过长（最多 200 字符）"),
+  text: z.string({ error: "text 应为字符串" }).max(MAX_TEXT_CHARS, `text 过长（最多 ${MAX_TEXT_CHARS} 字符）`),
+}, { error: '请求体应为 JSON 对象：{"userId": "…", "text": "…"}' });
+
+/** "1" → 1, "true" → true, "loopback, 10.0.0.0/8" → as is: the forms express's "trust proxy" takes. */
+export function trustProxyValue(v: string | undefined): boolean | number | string {
+  if (!v) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === "true" || v === "false") return v === "true";
+  return v;
+}
+
+const sendError = (res: Response, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(status).json({ error: message, code });
+};
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const { kb, engine, config } = options;
+  const log = options.logger ?? silentLog;
+  const startedAt = options.startedAt ?? Date.now();
+  const windowMs = options.rateWindowMs ?? 60_000;
+  const perUser = config.RATE_LIMIT_PER_MINUTE;
+  const perIp = config.RATE_LIMIT_PER_IP_PER_MINUTE ?? perUser * 5;
+  const embed = config.WEB_EMBED_ORIGINS ?? [];
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", trustProxyValue(config.TRUST_PROXY));
+  app.set("json spaces", 0);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Served over plain HTTP inside a LAN too: do not make browsers rewrite the page's requests to https.
+          upgradeInsecureRequests: null,
+          frameAncestors: ["'self'", ...embed],
+        },
+      },
+      // X-Frame-Options cannot list origins: with embedding origins set, CSP frame-ancestors alone decides.
+      frameguard: embed.length ? false : { action: "sameorigin" },
+    }),
+  );
+
+  // Access log: method, path, status, time; never the question text.
+  app.use((req, res, next) => {
+    const t0 = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const entry = { method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip };
+      if (res.statusCode >= 500) log.error(entry, "http");
+      else log.debug(entry, "http");
+    });
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", version: options.version ?? "0.0.0", uptime: Math.round((Date.now() - startedAt) / 1000) });
+  });
+
+  // === API
+  const limitHandler = (code: string, message: string) => (req: Request, res: Response) => {
+    if (!res.getHeader("Retry-After")) {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + windowMs;
+      res.setHeader("Retry-After", String(Math.max(1, Math.ceil((reset - Date.now()) / 1000))));
+    }
+    sendError(res, 429, code, message);
+  };
+  const ipLimiter = rateLimit({
+    windowMs,
+    limit: perIp,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? "unknown")}`,
+    handler: limitHandler("rate_limited_ip", "请求过于频繁（按 IP 计），请稍后再试"),
+  });
+  const userLimiter = rateLimit({
+    windowMs,
+    limit: perUser,
+    standardHeaders: false,
+    legacyHeaders: false,
+    // Runs after the body is validated: the user id is there.
+    keyGenerator: (req) => `user:${(req.body as { userId: string }).userId}`,
+    handler: limitHandler("rate_limited_user", "该用户的请求过于频繁，请稍后再试"),
+  });
+
+  const api = express.Router();
+  api.use(ipLimiter);
+  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
+  const requireJson = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.is(["application/json", "application/*+json"])) {
+      return next(new HttpError(415, "unsupported_media_type", "请求体应为 JSON（Content-Type: application/json）"));
+    }
+    next();
+  };
+
+  api.post(
+    "/chat",
+    requireJson,
+    (req, _res, next) => {
+      const parsed = ChatRequest.safeParse(req.body);
+      if (!parsed.success) return next(new HttpError(400, "invalid_request", z.prettifyError(parsed.error)));
+      req.body = parsed.data;
+      next();
+    },
+    userLimiter,
+    async (req, res) => {
+      const { userId, text } = req.body as z.infer<typeof ChatRequest>;
+      // The HTTP channel's users live beside the WeChat ones in one session store: a prefix keeps them apart.
+      const r = await engine.turn(`http:${userId}`, text, "http");
+      res.json({ replies: r.replies, intent: r.intent, confidence: r.confidence });
+    },
+  );
+
+  api.post("/eligibility", requireJson, (req, res) => {
+    const p = parseProfile(kb, req.body);
+    if (!p.ok) throw new HttpError(400, "invalid_profile", p.error);
+    res.json(evaluate(kb, p.profile));
+  });
+
+  // The web chat's photo check: the file as it will be uploaded to the platform (no WeChat compression on the way).
+  api.post("/photo", express.raw({ type: ["image/*", "application/octet-stream"], limit: PHOTO_LIMIT }), (req, res) => {
+    if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "unsupported_media_type", "请求体应为图片文件（Content-Type: image/jpeg 等）");
+    if (!req.body.length) throw new HttpError(400, "empty_body", "没有收到图片");
+    const check = checkPhoto(kb.materials.photo, req.body);
+    res.json({
+      ok: check.ok,
+      format: check.format ?? null,
+      width: check.width ?? null,
+      height: check.height ?? null,
+      sizeKB: Math.round(check.sizeKB * 10) / 10,
+      problems: check.problems,
+      reply: photoReply(kb, check),
+    });
+  });
+
+  for (const path of ["/chat", "/eligibility", "/photo"]) {
+    api.all(path, (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 POST 请求", { Allow: "POST" }));
+  }
+  app.use("/api", api);
+
+  // === Web chat: the page (rendered once from the knowledge base) and its script and style sheet
+  const indexHtml = renderIndexPage(kb);
+  const sendIndex = (_req: Request, res: Response) => {
+    res.setHeader("Cache-Control", "no-cache");
+    res.type("html").send(indexHtml);
+  };
+  app.get(["/", "/index.html"], sendIndex);
+  app.use(express.static(WEB_ASSETS_DIR, { index: false, dotfiles: "ignore", maxAge: "10m" }));
+
+  // ── Other modules' routers: mounted here, before the 404 handler (see HttpAppOptions.mount).
+  options.mount?.(app);
+
+  // === Errors
+  app.use((req, res) => sendError(res, 404, "not_found", `没有这个地址：${req.method} ${req.path}`));
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (res.headersSent) return;
+    const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string; expose?: boolean };
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    const status = e.status ?? e.statusCode ?? 500;
+    if (e.type === "entity.parse.failed") return sendError(res, 400, "invalid_json", "请求体不是合法的 JSON");
+    if (e.type === "entity.too.large") {
+      const limit = (e as { limit?: number }).limit;
+      return sendError(res, 413, "body_too_large", `请求体过大（上限 ${limit ? `${Math.round(limit / 1024)}KB` : BODY_LIMIT}）`);
+    }
+    if (e.type === "charset.unsupported" || e.type === "encoding.unsupported") return sendError(res, 415, "unsupported_encoding", "不支持的字符集或压缩方式");
+    if (status >= 400 && status < 500 && e.expose !== false) return sendError(res, status, e.code ?? "bad_request", e.message ?? "请求有误");
+    log.error({ err: e.message, stack: (err as Error)?.stack, path: req.path }, "request failed");
+    sendError(res, 500, "internal_error", "服务器内部错误");
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm start`: the service. Loads the configuration (a bad value stops here, naming the variable, exit code 1),
+ * creates the stores, the engine and the HTTP server, starts every channel whose configuration is present and says
+ * which are off and why. SIGINT/SIGTERM stop it gracefully.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { ConfigError, loadConfig, type Config } from "../config.js";
+import { createStores, type Stores } from "../store/index.js";
+import { createApp } from "../app.js";
+import { ROOT } from "../knowledge/load.js";
+import { createHttpApp } from "./http.js";
+import { createLogger } from "../logging.js";
+import { createOfficialAccountRouter } from "../channels/official-account.js";
+import { consoleRouter } from "../console/router.js";
+import type { WechatyChannel } from "../channels/wechaty.js";
+
+const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `配置错误：${(err as Error).message}`;
+    process.stderr.write(`${message}\n服务未启动。请修改上面列出的环境变量（或 .env 文件）后重试。\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  // JSON lines on stderr, personal data (ID numbers, mobiles, e-mail) masked.
+  const log = createLogger(config.LOG_LEVEL);
+  const startedAt = Date.now();
+
+  let stores: Stores;
+  try {
+    stores = await createStores(config);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message, SESSION_STORE: config.SESSION_STORE }, "无法打开会话存储，服务未启动");
+    process.exit(1);
+  }
+
+  const { kb, engine } = createApp({
+    knowledge: config.KNOWLEDGE_DIR ? { noticeDir: config.KNOWLEDGE_DIR } : undefined,
+    engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log },
+  });
+  log.info({ notice: kb.notice.docNumber, year: kb.notice.year, version }, "知识库与引擎已加载");
+
+  // === Channels whose configuration is present
+  const oaOn = Boolean(config.OA_TOKEN);
+  const app = createHttpApp({
+    kb,
+    engine,
+    config,
+    logger: log,
+    version,
+    startedAt,
+    mount: (app) => {
+      if (oaOn) {
+        app.use(
+          "/wechat",
+          createOfficialAccountRouter({
+            kb,
+            engine,
+            logger: log,
+            token: config.OA_TOKEN!,
+            appId: config.OA_APPID,
+            aesKey: config.OA_AES_KEY,
+            fetchPictures: config.OA_FETCH_PICTURES,
+          }),
+        );
+      }
+      app.use("/console", consoleRouter({ kb, engine, config, logger: log }));
+    },
+  });
+
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.once("error", reject);
+  }).catch((err: NodeJS.ErrnoException) => {
+    log.fatal({ err: err.message, PORT: config.PORT, HOST: config.HOST }, err.code === "EADDRINUSE" ? "端口已被占用（PORT）" : "无法监听端口");
+    process.exit(1);
+  });
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  const addr = server.address() as AddressInfo;
+  const shown = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  log.info({ channel: "http", url: shown }, `HTTP API 与网页咨询已启动：${shown}/ （接口 ${shown}/api/chat，健康检查 ${shown}/healthz）`);
+
+  if (oaOn) {
+    log.info(
+      { channel: "official_account", mode: config.OA_AES_KEY ? "safe" : "plain", fetchPictures: config.OA_FETCH_PICTURES },
+      `渠道已启用：公众号（${config.OA_AES_KEY ? "安全模式" : "明文模式"}），服务器地址（URL）填 https://<您的域名>/wechat`,
+    );
+  } else {
+    log.info({ channel: "official_account" }, "渠道未启用：公众号——未设置 OA_TOKEN");
+  }
+
+  let wechaty: WechatyChannel | undefined;
+  if (config.WECHATY_PUPPET) {
+    log.info({ channel: "wechaty", puppet: config.WECHATY_PUPPET }, "渠道已启用：微信个人号（Wechaty），启动中");
+    try {
+      const { startWechatyChannel } = await import("../channels/wechaty.js");
+      wechaty = await startWechatyChannel({ kb, engine, logger: log, config });
+    } catch (err) {
+      log.error({ channel: "wechaty", err: (err as Error).message }, "微信个人号启动失败（其他渠道照常运行）");
+    }
+  } else {
+    log.info({ channel: "wechaty" }, "渠道未启用：微信个人号（Wechaty）——未设置 WECHATY_PUPPET");
+  }
+
+  // === Graceful shutdown
+  let stopping = false;
+  const shutdown = async (signal: string, code = 0) => {
+    if (stopping) {
+      log.warn({ signal }, "再次收到信号，立即退出");
+      process.exit(code || 1);
+    }
+    stopping = true;
+    log.info({ signal }, "正在停止服务");
+    const force = setTimeout(() => {
+      log.error({}, "停止超时，强制退出");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const lingering = setTimeout(() => server.closeAllConnections(), 5_000);
+    lingering.unref();
+    try {
+      await wechaty?.stop();
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "停止微信渠道时出错");
+    }
+    await closed;
+    try {
+      await stores.close();
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "关闭存储时出错");
+    }
+    log.info({}, "服务已停止");
+    clearTimeout(force);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("unhandledRejection", (reason) => {
+    log.error({ err: (reason as Error)?.message ?? String(reason) }, "未处理的 Promise 拒绝");
+  });
+  process.on("uncaughtException", (err) => {
+    log.fatal({ err: err.message, stack: err.stack }, "未捕获的异常，停止服务");
+    void shutdown("uncaughtException", 1);
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`启动失败：${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/** The web chat page: index.html filled once from the knowledge base (title, welcome, topic buttons, UI texts). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Knowledge } from "../knowledge/load.js";
+import { baseVars, render } from "../knowledge/facts.js";
+
+/** Script and style sheet, served as they are. */
+export const WEB_ASSETS_DIR = join(import.meta.dirname, "assets");
+const TEMPLATE = join(import.meta.dirname, "index.html");
+
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** The quick topics (replies.yaml `topics`, separated by 、), each sent as a question when tapped. */
+export function topicList(kb: Knowledge): string[] {
+  return render(kb.replies.topics, baseVars(kb))
+    .split(/[、,，;；]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export function renderIndexPage(kb: Knowledge): string {
+  const vars = baseVars(kb);
+  const r = kb.replies;
+  // The fallback's "您是不是想问：…（回复序号即可）" around its list: the page turns that list into buttons.
+  const [suggestPrefix, suggestSuffix = ""] = render(r.fallback_suggest, { ...vars, list: "\u0000" }).split("\u0000");
+  const values: Record<string, string> = {
+    title: render(r.web_title, vars),
+    welcome: render(r.welcome, { ...vars, topics: render(r.topics, vars) }),
+    topicButtons: topicList(kb)
+      .map((t) => `<button type="button" class="topic" data-text="${escapeHtml(t)}">${escapeHtml(t)}</button>`)
+      .join(""),
+    errorText: render(r.web_error, vars),
+    busyText: render(r.web_busy, vars),
+    suggestPrefix,
+    suggestSuffix,
+  };
+  return readFileSync(TEMPLATE, "utf8").replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`index.html 占位符 {{${name}}} 没有值`);
+    return name === "topicButtons" ? values[name] : escapeHtml(values[name]);
+  });
+}
