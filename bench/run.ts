@@ -1,0 +1,357 @@
+/**
+ * `npm run bench [-- --json] [--quick] [--turns N] [--http-seconds N] [--load-seconds N] [--connections N]`
+ *
+ * 1. Cold start: `node --import tsx src/server/main.ts` (what `npm start` runs, without npm and tsx's wrapper
+ *    process) with SESSION_STORE=memory on a free port, timed until /healthz answers; the median of three.
+ * 2. Turn latency: Engine.turn in this process over the SQLite store (the default), 10,000 turns of the
+ *    benchmark scripts (questions, follow-ups, eligibility dialogs), each user from a fresh session.
+ * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by this
+ *    process on 127.0.0.1, loaded in turns (bare, chat, bare, chat) by autocannon from a separate process.
+ * 4. Load test: the service as started by `npm start` (SQLite store in a temporary DATA_DIR) under 60 s of
+ *    autocannon with every reply checked against an uninterrupted conversation: errors and lost sessions must be 0.
+ *    Its RSS afterwards is rssMb. Then, for comparison, a 15 s load with NODE_OPTIONS=--max-old-space-size=128.
+ *
+ * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
+ * load test saw an error or a lost session.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { get } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import express from "express";
+import { createApp } from "../src/app.js";
+import { MemoryStore } from "../src/engine/session.js";
+import type { Engine } from "../src/engine/engine.js";
+import { createHttpApp } from "../src/server/http.js";
+import { SqliteDb } from "../src/store/sqlite.js";
+import { SCRIPTS } from "./scripts.js";
+import type { LoadPlan, LoadResult, LoadTarget } from "./load.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    turns: { type: "string" },
+    "http-seconds": { type: "string" },
+    "load-seconds": { type: "string" },
+    "heap-cap-seconds": { type: "string" },
+    connections: { type: "string", default: "10" },
+  },
+});
+const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Math.max(1, Number(v) || fallback));
+const TURNS = num(opts.turns, opts.quick ? 2_000 : 10_000);
+const HTTP_SECONDS = num(opts["http-seconds"], opts.quick ? 4 : 20);
+const LOAD_SECONDS = num(opts["load-seconds"], opts.quick ? 10 : 60);
+/** A shorter load with V8's old space capped, to show how much of the RSS is garbage not yet collected (0: skip). */
+const HEAP_CAP_SECONDS = opts["heap-cap-seconds"] === "0" ? 0 : num(opts["heap-cap-seconds"], opts.quick ? 0 : 15);
+const HEAP_CAP_MB = 128;
+const CONNECTIONS = num(opts.connections, 10);
+const COLD_STARTS = opts.quick ? 1 : 3;
+const RUN = `${process.pid}-${Date.now().toString(36)}`;
+
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+// === Servers in child processes
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host: "127.0.0.1", port, path: "/healthz", agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+interface Service {
+  child: ChildProcess;
+  port: number;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the service and times it until /healthz answers; `npm` runs `npm start` in its own process group. */
+async function startService(env: Record<string, string>, how: "node" | "npm" = "node"): Promise<Service> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child =
+    how === "node"
+      ? spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+          stdio: ["ignore", "ignore", "pipe"],
+        })
+      : spawn("npm", ["start", "--silent"], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+          stdio: ["ignore", "ignore", "pipe"],
+          detached: true,
+        });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`the service exited before it was ready:\n${stderr}`);
+    if (await healthy(port)) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the service did not answer /healthz within 30 s:\n${stderr}`);
+    }
+    await sleep(5);
+  }
+  const readyMs = performance.now() - t0;
+  const stop = async () => {
+    if (exited) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    // npm and tsx each wrap the server in another process: signal the whole group that was started for it.
+    const signal = (s: NodeJS.Signals) => (how === "npm" ? process.kill(-child.pid!, s) : child.kill(s));
+    signal("SIGTERM");
+    const timer = setTimeout(() => {
+      try {
+        signal("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 12_000);
+    await gone;
+    clearTimeout(timer);
+  };
+  return { child, port, readyMs, stop };
+}
+
+/** Resident set size of a process (Linux), in MiB. */
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Runs bench/load.ts in its own process and returns a result per target. */
+async function runLoad(targets: LoadTarget[]): Promise<LoadResult[]> {
+  const plan: LoadPlan = { run: RUN, targets };
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/load.ts", JSON.stringify(plan)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const last = out.trim().split("\n").at(-1) ?? "";
+  if (code !== 0 || !last.startsWith("[")) throw new Error(`bench/load.ts failed (exit ${code}): ${out.slice(-500)}`);
+  return JSON.parse(last) as LoadResult[];
+}
+
+// === In-process turn latency
+
+async function measureTurns(engine: Engine, n: number, label: string): Promise<{ p50: number; p99: number; mean: number; max: number; errors: number }> {
+  let user = 0;
+  let errors = 0;
+  const pass = async (samples?: number[]) => {
+    for (const script of SCRIPTS) {
+      const id = `lat-${RUN}-${label}-${++user}`;
+      for (const text of script) {
+        const t0 = performance.now();
+        const r = await engine.turn(id, text, "bench");
+        const ms = performance.now() - t0;
+        if (r.status === "error") errors++;
+        if (samples && samples.length < n) samples.push(ms);
+      }
+    }
+  };
+  for (let i = 0; i < 5; i++) await pass(); // warm-up: JIT, caches, the database's pages
+  const samples: number[] = [];
+  while (samples.length < n) await pass(samples);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+    max: sorted.at(-1)!,
+    errors,
+  };
+}
+
+// === The run
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "zhineng-bench-"));
+  try {
+    // 1. Cold start, first, while nothing else of the benchmark runs.
+    progress(`cold start ×${COLD_STARTS} (node --import tsx src/server/main.ts, SESSION_STORE=memory)`);
+    const starts: number[] = [];
+    for (let i = 0; i < COLD_STARTS; i++) {
+      const s = await startService({ SESSION_STORE: "memory", DATA_DIR: join(dir, "cold") });
+      starts.push(s.readyMs);
+      await s.stop();
+    }
+    const startMs = percentile([...starts].sort((a, b) => a - b), 50);
+    progress("cold start via npm start (for comparison)");
+    const npmStart = await startService({ SESSION_STORE: "memory", DATA_DIR: join(dir, "cold") }, "npm");
+    await npmStart.stop();
+
+    // 2. Turn latency in this process.
+    progress(`turn latency: ${TURNS} turns over the SQLite store, then over the memory store`);
+    const db = new SqliteDb({ dir: join(dir, "inproc"), ttlMs: 24 * 3_600_000 });
+    const { kb, engine } = createApp({ engine: { store: db.sessions, unanswered: db.unanswered } });
+    const sqliteTurns = await measureTurns(engine, TURNS, "sqlite");
+    const memoryTurns = await measureTurns(createApp({ engine: { store: new MemoryStore() } }).engine, TURNS, "memory");
+
+    // 3. /api/chat beside a bare express route, both served here.
+    progress(`throughput: POST /api/chat and a bare express route, ${HTTP_SECONDS} s in all, ${CONNECTIONS} connections`);
+    const chatApp = createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 1e9, RATE_LIMIT_PER_IP_PER_MINUTE: 1e9 } });
+    const bareApp = express();
+    bareApp.post("/bare", express.json(), (_req, res) => {
+      res.json({ replies: ["好的"], intent: "none", confidence: 0 });
+    });
+    const listen = (app: express.Express) =>
+      new Promise<{ port: number; close: () => void }>((resolve) => {
+        const server = app.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }));
+      });
+    const [chat, bare] = [await listen(chatApp), await listen(bareApp)];
+    const half = Math.max(1, Math.round(HTTP_SECONDS / 4));
+    const target = (label: string, port: number, path: string, verify: boolean): LoadTarget => ({
+      label,
+      url: `http://127.0.0.1:${port}${path}`,
+      seconds: half,
+      connections: CONNECTIONS,
+      verify,
+    });
+    const rounds = await runLoad([
+      target("bare", bare.port, "/bare", false),
+      target("chat", chat.port, "/api/chat", true),
+      target("bare", bare.port, "/bare", false),
+      target("chat", chat.port, "/api/chat", true),
+    ]);
+    chat.close();
+    bare.close();
+    const sum = (label: string) => {
+      const rs = rounds.filter((r) => r.label === label);
+      const requests = rs.reduce((a, r) => a + r.requests, 0);
+      const seconds = rs.reduce((a, r) => a + r.seconds, 0);
+      return { rps: requests / seconds, p99: Math.max(...rs.map((r) => r.latencyP99Ms)), bad: rs.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx + r.mismatches, 0) };
+    };
+    const chatT = sum("chat");
+    const bareT = sum("bare");
+    await db.close();
+
+    // 4. The service under a 60 s load, every reply checked.
+    progress(`load test: ${LOAD_SECONDS} s against npm start's server (SQLite store), ${CONNECTIONS} connections, every reply checked`);
+    const service = await startService({
+      SESSION_STORE: "sqlite",
+      DATA_DIR: join(dir, "load"),
+      RATE_LIMIT_PER_MINUTE: "100000",
+      RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+    });
+    const rssBefore = rssOf(service.child.pid!);
+    const [load] = await runLoad([{ label: "load", url: `http://127.0.0.1:${service.port}/api/chat`, seconds: LOAD_SECONDS, connections: CONNECTIONS, verify: true }]);
+    const rssMb = rssOf(service.child.pid!);
+    const stillUp = await healthy(service.port);
+    await service.stop();
+    for (const e of load.examples) progress(`mismatch: ${e}`);
+
+    let capped: { rss: number; rps: number; bad: number } | undefined;
+    if (HEAP_CAP_SECONDS) {
+      progress(`the same for ${HEAP_CAP_SECONDS} s with NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}`);
+      const s = await startService({
+        SESSION_STORE: "sqlite",
+        DATA_DIR: join(dir, "capped"),
+        RATE_LIMIT_PER_MINUTE: "100000",
+        RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${HEAP_CAP_MB}`.trim(),
+      });
+      const [c] = await runLoad([{ label: "capped", url: `http://127.0.0.1:${s.port}/api/chat`, seconds: HEAP_CAP_SECONDS, connections: CONNECTIONS, verify: true }]);
+      capped = { rss: rssOf(s.child.pid!), rps: c.rps, bad: c.errors + c.timeouts + c.non2xx + c.mismatches };
+      await s.stop();
+    }
+
+    const loadErrors = load.errors + load.timeouts + load.non2xx + (stillUp ? 0 : 1);
+    const result = {
+      turnP50Ms: round(sqliteTurns.p50, 3),
+      turnP99Ms: round(sqliteTurns.p99, 3),
+      chatRps: round(chatT.rps),
+      bareRps: round(bareT.rps),
+      chatVsBare: round(chatT.rps / bareT.rps, 3),
+      startMs: round(startMs),
+      rssMb: round(rssMb, 1),
+      loadSeconds: round(load.seconds),
+      loadRequests: load.requests,
+      loadErrors,
+      lostSessions: load.mismatches,
+    };
+
+    const rows: [string, string, string][] = [
+      ["turn p50 / p99, SQLite store", `${result.turnP50Ms} / ${result.turnP99Ms} ms`, "p99 < 2 ms"],
+      ["turn mean / max, SQLite store", `${round(sqliteTurns.mean, 3)} / ${round(sqliteTurns.max, 1)} ms`, ""],
+      ["turn p50 / p99, memory store", `${round(memoryTurns.p50, 3)} / ${round(memoryTurns.p99, 3)} ms`, ""],
+      ["turns measured (errors)", `${TURNS} × 2 (${sqliteTurns.errors + memoryTurns.errors})`, "0 errors"],
+      ["POST /api/chat", `${result.chatRps} req/s (p99 ${chatT.p99} ms)`, ""],
+      ["bare express route", `${result.bareRps} req/s (p99 ${bareT.p99} ms)`, ""],
+      ["chatVsBare", String(result.chatVsBare), "≥ 0.5"],
+      ["bad answers in the throughput runs", String(chatT.bad + bareT.bad), "0"],
+      ["cold start to /healthz (median)", `${result.startMs} ms (${starts.map((s) => round(s)).join(", ")})`, "< 1500 ms"],
+      ["cold start via npm start", `${round(npmStart.readyMs)} ms`, ""],
+      ["RSS after the load test", `${result.rssMb} MB (after start ${round(rssBefore, 1)} MB)`, "< 150 MB"],
+      ...(capped
+        ? [[`RSS, --max-old-space-size=${HEAP_CAP_MB}, ${HEAP_CAP_SECONDS} s load`, `${round(capped.rss, 1)} MB (${round(capped.rps)} req/s, ${capped.bad} bad)`, ""] as [string, string, string]]
+        : []),
+      ["load test", `${result.loadSeconds} s, ${result.loadRequests} requests, ${round(load.rps)} req/s, p99 ${load.latencyP99Ms} ms`, ""],
+      ["load test errors (errors, timeouts, non-2xx)", `${loadErrors} (${load.errors}, ${load.timeouts}, ${load.non2xx})`, "0"],
+      ["load test lost sessions (replies off script)", String(result.lostSessions), "0"],
+      ["bench process RSS", `${round(process.memoryUsage().rss / 2 ** 20, 1)} MB`, ""],
+    ];
+    const w0 = Math.max(...rows.map((r) => width(r[0])));
+    const w1 = Math.max(...rows.map((r) => width(r[1])));
+    const line = (a: string, b: string, c: string) => `${pad(a, w0)}  ${pad(b, w1)}  ${c}`.trimEnd();
+    const out = [
+      `benchmark: Node ${process.version}, ${SCRIPTS.length} scripts, ${CONNECTIONS} connections, ${new Date().toISOString()}`,
+      line("measure", "value", "target"),
+      line("-".repeat(w0), "-".repeat(w1), "------"),
+      ...rows.map((r) => line(...r)),
+    ];
+    process.stdout.write(`${out.join("\n")}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (loadErrors || result.lostSessions || sqliteTurns.errors || memoryTurns.errors) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Display width: CJK characters take two columns. */
+function width(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return w;
+}
+const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - width(s)));
+
+main().then(
+  // Keep-alive sockets of the in-process servers would hold the event loop a while: the run is over.
+  () => process.exit(process.exitCode ?? 0),
+  (err) => {
+    process.stderr.write(`[bench] failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
