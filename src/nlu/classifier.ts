@@ -47,6 +47,7 @@ export function presentEntities(e: Entities): Set<string> {
 
 export class IntentClassifier {
   private readonly bayes: InstanceType<typeof classifiers.BayesClassifier>;
+  private readonly model: SparseModel;
   private readonly rules: IntentRule[];
   readonly vocabulary = new Set<string>();
   readonly intents: string[];
@@ -65,6 +66,7 @@ export class IntentClassifier {
       }
     }
     this.bayes.train();
+    this.model = sparseModel(this.bayes);
     this.intents = [...examples.keys()];
     this.rules = kb.intents.map((i) => ({
       intent: i.intent,
@@ -80,12 +82,18 @@ export class IntentClassifier {
     }));
   }
 
-  /** Bayes probabilities, normalised to sum to 1. */
+  /**
+   * Bayes probabilities, normalised to sum to 1: the same numbers as natural's getClassifications, computed from
+   * its trained counts over the tokens present only (natural walks every vocabulary word on every call).
+   */
   bayesScores(tokens: string[]): Scored[] {
     if (!tokens.length) return [];
-    const raw = this.bayes.getClassifications(tokens) as { label: string; value: number }[];
-    const sum = raw.reduce((s, c) => s + c.value, 0);
-    return raw.map((c) => ({ intent: c.label, score: sum > 0 ? c.value / sum : 0 })).sort((a, b) => b.score - a.score);
+    const present = [...new Set(tokens)].filter((t) => this.model.index.has(t)).map((t) => this.model.index.get(t)!);
+    const logs = this.model.classes.map((c) => present.reduce((sum, i) => sum + (c.logCounts.get(i) ?? c.logDefault), c.logPrior));
+    const max = Math.max(...logs);
+    const exp = logs.map((l) => Math.exp(l - max));
+    const total = exp.reduce((a, b) => a + b, 0);
+    return this.model.classes.map((c, k) => ({ intent: c.label, score: exp[k] / total })).sort((a, b) => b.score - a.score);
   }
 
   /** Keyword evidence per intent: the sum of (length × weight) of the keywords found in the text, plus entity boosts. */
@@ -102,4 +110,32 @@ export class IntentClassifier {
     }
     return scores;
   }
+}
+
+interface SparseModel {
+  index: Map<string, number>;
+  classes: { label: string; logPrior: number; logDefault: number; logCounts: Map<number, number> }[];
+}
+
+/** natural's (apparatus's) naive Bayes: P(c) · Π P(f|c) over the features present, P(f|c) = count / classTotal. */
+function sparseModel(bayes: unknown): SparseModel {
+  const b = bayes as {
+    features: Record<string, number>;
+    classifier: { classFeatures: Record<string, Record<number, number>>; classTotals: Record<string, number>; totalExamples: number; smoothing: number };
+  };
+  const index = new Map<string, number>();
+  let i = 0;
+  // The same enumeration natural's textToFeatures uses to number the features.
+  for (const feature in b.features) index.set(feature, i++);
+  const c = b.classifier;
+  const classes = Object.keys(c.classFeatures).map((label) => {
+    const total = c.classTotals[label];
+    return {
+      label,
+      logPrior: Math.log(total / c.totalExamples),
+      logDefault: Math.log(c.smoothing / total),
+      logCounts: new Map(Object.entries(c.classFeatures[label]).map(([k, count]) => [Number(k), Math.log(count / total)])),
+    };
+  });
+  return { index, classes };
 }
