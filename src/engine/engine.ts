@@ -5,7 +5,7 @@
 import type { Knowledge } from "../knowledge/load.js";
 import { render } from "../knowledge/facts.js";
 import { Understander, type Understanding } from "../nlu/understand.js";
-import { inScript, normalise } from "../nlu/normalize.js";
+import { normalise, traditionalConverter } from "../nlu/normalize.js";
 import { Composer, type Answer, type Query } from "./answers.js";
 import { compose, type Handler } from "./chain.js";
 import { MemoryStore, revive, type Session, type SessionStore } from "./session.js";
@@ -80,6 +80,7 @@ export class Engine {
   private readonly canned: Map<string, Knowledge["answers"][number]>;
   private readonly timeoutMs: number;
   private readonly continuations: Map<string, Set<string>>;
+  private traditional?: (reply: string) => string;
   private readonly now: () => number;
 
   constructor(readonly kb: Knowledge, options: EngineOptions = {}) {
@@ -153,7 +154,7 @@ export class Engine {
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
     if (ctx.clause) parts.push(render(this.kb.replies.source, { ...this.composer.vars, clause: ctx.clause }));
     const traditional = ctx.u?.norm.traditional ?? false;
-    const reply = inScript(parts.join("\n"), traditional);
+    const reply = traditional ? this.toTraditional(parts.join("\n")) : parts.join("\n");
     const intent = ctx.intent ?? "none";
     const confidence = ctx.confidence ?? 0;
     const status = ctx.status ?? "answered";
@@ -320,6 +321,12 @@ export class Engine {
 
   // === Helpers
 
+  /** Built on the first reply in Traditional script, from the text replies are made of. */
+  private toTraditional(reply: string): string {
+    this.traditional ??= traditionalConverter(replyVocabulary(this.kb));
+    return this.traditional(reply);
+  }
+
   private answerFor(intent: string, q: Query): Answer {
     switch (intent) {
       case "fee":
@@ -399,4 +406,15 @@ export class Engine {
     ctx.intent = "fallback";
     ctx.status = "fallback";
   }
+}
+
+/** Every text of the knowledge base a reply can quote. */
+function replyVocabulary(kb: Knowledge): string {
+  const rules = [...kb.rules.values()].flatMap((r) => [
+    ...r.relatedOccupations,
+    ...r.majorLists.flatMap((l) => [l.label, ...l.majors]),
+    ...[...r.levels.values()].flat().flatMap((c) => [c.text, ...c.materials.map((m) => m.text)]),
+  ]);
+  const { notice, answers, replies, dialog, materials, contacts, evaluation, occupations, lexicon, fees } = kb;
+  return JSON.stringify({ notice, answers, replies, dialog, materials, contacts, evaluation, occupations, lexicon, fees, rules });
 }
