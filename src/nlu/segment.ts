@@ -1,20 +1,48 @@
-/** Chinese word segmentation with jieba, taught the knowledge base's own terms so they stay whole. */
-import { Jieba } from "@node-rs/jieba";
-import { dict } from "@node-rs/jieba/dict.js";
-
+/**
+ * Chinese word segmentation that knows the domain's words: the knowledge base's terms (occupations, tracks, majors,
+ * related occupations, levels, schools) are cut whole by longest match, and the text between them by the ICU word
+ * segmenter built into Node (Intl.Segmenter alone cuts 电子商务师 into 电子/商务/师).
+ */
 export class Segmenter {
-  private readonly jieba: Jieba;
+  private readonly terms: Set<string>;
+  /** For each first character, the lengths of the terms starting with it, longest first. */
+  private readonly lengths = new Map<string, number[]>();
+  private readonly icu = new Intl.Segmenter("zh", { granularity: "word" });
 
-  /** `terms`: domain words (occupations, tracks, majors, aliases) that must come out as one token. */
+  /** `terms`: domain words that must come out as one token. */
   constructor(terms: Iterable<string>) {
-    this.jieba = Jieba.withDict(dict);
-    const lines = [...new Set(terms)].filter((t) => t.length > 1 && !/\s/.test(t)).map((t) => `${t} 100000 n`);
-    if (lines.length) this.jieba.loadDict(Buffer.from(lines.join("\n") + "\n"));
+    this.terms = new Set([...terms].map((t) => t.toLowerCase()).filter((t) => t.length > 1 && !/\s/.test(t)));
+    for (const t of this.terms) this.lengths.set(t[0], [...new Set([...(this.lengths.get(t[0]) ?? []), t.length])].sort((a, b) => b - a));
   }
 
   /** Tokens without punctuation or white space. */
   cut(text: string): string[] {
-    if (!text) return [];
-    return this.jieba.cut(text, false).filter((t) => /[\p{L}\p{N}]/u.test(t));
+    const out: string[] = [];
+    let gapStart = 0;
+    let i = 0;
+    while (i < text.length) {
+      let hit = 0;
+      for (const n of this.lengths.get(text[i]) ?? []) {
+        if (i + n <= text.length && this.terms.has(text.slice(i, i + n))) {
+          hit = n;
+          break;
+        }
+      }
+      if (!hit) {
+        i++;
+        continue;
+      }
+      this.icuCut(text.slice(gapStart, i), out);
+      out.push(text.slice(i, i + hit));
+      i += hit;
+      gapStart = i;
+    }
+    this.icuCut(text.slice(gapStart), out);
+    return out;
+  }
+
+  private icuCut(span: string, out: string[]): void {
+    if (!span) return;
+    for (const s of this.icu.segment(span)) if (s.isWordLike) out.push(s.segment);
   }
 }
