@@ -18,7 +18,8 @@ async function jsonl(): Promise<void> {
 
 async function once(): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const line = await rl.question('输入一个资格档案（JSON），例如 {"occupation":"电子商务师","level":4,"yearsInField":6}：\n');
+  const example = JSON.stringify({ occupation: kb.occupations.occupations[0].name, level: kb.plan.rows[0].level, yearsInField: 6 });
+  const line = await rl.question(`输入一个资格档案（JSON），例如 ${example}：\n`);
   rl.close();
   const parsed = parseJsonLine(line);
   const p = parsed.ok ? parseProfile(kb, parsed.value) : parsed;
