@@ -2,6 +2,7 @@
 import classifiers from "natural/lib/natural/classifiers/index.js";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Entities } from "./entities.js";
+import { PrefixIndex } from "./prefix-index.js";
 
 export interface Scored {
   intent: string;
@@ -49,6 +50,7 @@ export class IntentClassifier {
   private readonly bayes: InstanceType<typeof classifiers.BayesClassifier>;
   private readonly model: SparseModel;
   private readonly rules: IntentRule[];
+  private readonly keywordIndex = new PrefixIndex<Keyword>();
   readonly vocabulary = new Set<string>();
   readonly intents: string[];
 
@@ -80,6 +82,7 @@ export class IntentClassifier {
       entityBoost: i.entityBoost ?? {},
       needsEntity: i.needsEntity,
     }));
+    for (const r of this.rules) for (const k of r.keywords) if (k.text !== undefined) this.keywordIndex.add(k.text, k);
   }
 
   /**
@@ -98,11 +101,14 @@ export class IntentClassifier {
 
   /** Keyword evidence per intent: the sum of (length × weight) of the keywords found in the text, plus entity boosts. */
   ruleScores(text: string, entities: Set<string>): Map<string, number> {
+    // Each keyword counts once, wherever and however often it occurs.
+    const found = new Set<Keyword>();
+    for (let i = 0; i < text.length; i++) for (const { value } of this.keywordIndex.at(text, i)) found.add(value);
     const scores = new Map<string, number>();
     for (const r of this.rules) {
       let s = 0;
       for (const k of r.keywords) {
-        if (k.text !== undefined ? text.includes(k.text) : k.pattern!.test(text)) s += (k.text?.length ?? 3) * k.weight;
+        if (k.text !== undefined ? found.has(k) : k.pattern!.test(text)) s += (k.text?.length ?? 3) * k.weight;
       }
       if (s > 0) for (const [name, boost] of Object.entries(r.entityBoost)) if (entities.has(name)) s += boost;
       if (s > 0 && r.needsEntity && !r.needsEntity.some((n) => entities.has(n))) s *= 0.3;

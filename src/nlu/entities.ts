@@ -2,6 +2,7 @@
 import type { Knowledge } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
 import { parseNumber } from "./normalize.js";
+import { PrefixIndex } from "./prefix-index.js";
 
 export interface Entities {
   /** The occupation asked about: the last one named, or the one a named track belongs to. */
@@ -61,7 +62,7 @@ const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
 const WORK_CONTEXT = /(工作|从事|做|干|从业|经验|上班|入行)[了过]?$/;
 
 export class EntityExtractor {
-  private readonly entries: Entry[];
+  private readonly entries = new PrefixIndex<Entry>();
   private readonly futureWords: string[];
   private readonly year: number;
   private readonly none: { work: RegExp[]; certificate: RegExp[]; education: RegExp[] };
@@ -84,8 +85,7 @@ export class EntityExtractor {
       for (const list of rules.majorLists) for (const m of list.majors) add("major", m, []);
       for (const r of rules.relatedOccupations) add("related", r, rules.relatedOccupationAliases[r] ?? []);
     }
-    // Longest aliases first, so the scan prefers 电子商务师 to 电子商务.
-    this.entries = dedupe(e).sort((a, b) => b.alias.length - a.alias.length);
+    for (const entry of dedupe(e)) this.entries.add(entry.alias, entry);
     this.futureWords = kb.lexicon.future;
     this.year = kb.notice.year;
     const compile = (list: string[]) => list.map((p) => new RegExp(p, "u"));
@@ -173,16 +173,12 @@ export class EntityExtractor {
   /** Every alias occurrence, then a greedy choice of non-overlapping hits, longest first. */
   private scan(text: string): Hit[] {
     const hits: Hit[] = [];
-    for (const entry of this.entries) {
-      let from = 0;
-      for (;;) {
-        const i = text.indexOf(entry.alias, from);
-        if (i < 0) break;
+    for (let i = 0; i < text.length; i++) {
+      for (const { value: entry } of this.entries.at(text, i)) {
         const end = i + entry.alias.length;
         // A major followed by 专业 outranks an occupation alias of the same words (电子商务专业, 信息安全专业).
         const bonus = entry.kind === "major" && text.startsWith("专业", end) ? 2 : 0;
         hits.push({ ...entry, start: i, end, score: entry.alias.length + bonus });
-        from = i + 1;
       }
     }
     hits.sort((a, b) => b.score - a.score || KIND_RANK[b.kind] - KIND_RANK[a.kind] || a.start - b.start);

@@ -1,18 +1,17 @@
+import { PrefixIndex } from "./prefix-index.js";
+
 /**
  * Chinese word segmentation that knows the domain's words: the knowledge base's terms (occupations, tracks, majors,
  * related occupations, levels, schools) are cut whole by longest match, and the text between them by the ICU word
  * segmenter built into Node (Intl.Segmenter alone cuts 电子商务师 into 电子/商务/师).
  */
 export class Segmenter {
-  private readonly terms: Set<string>;
-  /** For each first character, the lengths of the terms starting with it, longest first. */
-  private readonly lengths = new Map<string, number[]>();
+  private readonly terms = new PrefixIndex<true>();
   private readonly icu = new Intl.Segmenter("zh", { granularity: "word" });
 
   /** `terms`: domain words that must come out as one token. */
   constructor(terms: Iterable<string>) {
-    this.terms = new Set([...terms].map((t) => t.toLowerCase()).filter((t) => t.length > 1 && !/\s/.test(t)));
-    for (const t of this.terms) this.lengths.set(t[0], [...new Set([...(this.lengths.get(t[0]) ?? []), t.length])].sort((a, b) => b - a));
+    for (const t of new Set([...terms].map((x) => x.toLowerCase()))) if (t.length > 1 && !/\s/.test(t)) this.terms.add(t, true);
   }
 
   /** Tokens without punctuation or white space. */
@@ -21,13 +20,8 @@ export class Segmenter {
     let gapStart = 0;
     let i = 0;
     while (i < text.length) {
-      let hit = 0;
-      for (const n of this.lengths.get(text[i]) ?? []) {
-        if (i + n <= text.length && this.terms.has(text.slice(i, i + n))) {
-          hit = n;
-          break;
-        }
-      }
+      // The longest term starting here (the index yields longest first).
+      const hit = this.terms.at(text, i).next().value?.key.length ?? 0;
       if (!hit) {
         i++;
         continue;

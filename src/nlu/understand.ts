@@ -20,6 +20,9 @@ export interface Understanding {
   ruleScores: Map<string, number>;
 }
 
+/** How much the classifier's probability (0–1) weighs against keyword scores (a 3-character keyword is 3). */
+const BAYES_WEIGHT = 3;
+
 /** Below this the classifier's guess is not trusted. */
 export const MIN_CONFIDENCE = 0.45;
 
@@ -49,20 +52,24 @@ export class Understander {
 
   understand(input: string): Understanding {
     const norm = normalise(input, this.dialect);
-    const tokens = this.segmenter.cut(norm.text);
     const entities = this.entities.extract(norm.text);
     const present = presentEntities(entities);
     const rules = this.classifier.ruleScores(norm.text, present);
     if (norm.alt) {
       for (const [intent, s] of this.classifier.ruleScores(norm.alt, present)) rules.set(intent, Math.max(s, rules.get(intent) ?? 0));
     }
-    const bayes = this.classifier.bayesScores(tokens);
+    // Bayes adds at most 3 to an intent's keyword score: when the keywords already decide by more, it cannot
+    // change the answer, and the text is neither segmented nor classified.
+    const [first = 0, second = 0] = [...rules.values()].sort((a, b) => b - a);
+    const decisive = first > BAYES_WEIGHT && first - second > BAYES_WEIGHT;
+    const tokens = decisive ? [] : this.segmenter.cut(norm.text);
+    const bayes = decisive ? [] : this.classifier.bayesScores(tokens);
     const known = tokens.filter((t) => this.classifier.vocabulary.has(t)).length;
     const coverage = tokens.length ? known / tokens.length : 0;
 
     if (rules.size) {
       const combined = new Map<string, number>();
-      for (const b of bayes) combined.set(b.intent, 3 * b.score);
+      for (const b of bayes) combined.set(b.intent, BAYES_WEIGHT * b.score);
       for (const [intent, s] of rules) combined.set(intent, (combined.get(intent) ?? 0) + s);
       const ranked = [...combined].map(([intent, score]) => ({ intent, score })).sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
       const [best, second] = ranked;
