@@ -1,15 +1,15 @@
 /**
  * `npm run bench [-- --json] [--quick] [--turns N] [--http-seconds N] [--load-seconds N] [--connections N]`
  *
- * 1. Cold start: `node --import tsx src/server/main.ts` (what `npm start` runs, without npm and tsx's wrapper
- *    process) with SESSION_STORE=memory on a free port, timed until /healthz answers; the median of three.
+ * 1. Cold start: the node command of `npm start` (read from package.json, without npm's wrapper process) with
+ *    SESSION_STORE=memory on a free port, timed until /healthz answers; the median of three.
  * 2. Turn latency: Engine.turn in this process over the SQLite store (the default), 10,000 turns of the
  *    benchmark scripts (questions, follow-ups, eligibility dialogs), each user from a fresh session.
  * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by this
  *    process on 127.0.0.1, loaded in turns (bare, chat, bare, chat) by autocannon from a separate process.
  * 4. Load test: the service as started by `npm start` (SQLite store in a temporary DATA_DIR) under 60 s of
  *    autocannon with every reply checked against an uninterrupted conversation: errors and lost sessions must be 0.
- *    Its RSS afterwards is rssMb. Then, for comparison, a 15 s load with NODE_OPTIONS=--max-old-space-size=128.
+ *    Its RSS afterwards is rssMb.
  *
  * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
  * load test saw an error or a lost session.
@@ -39,7 +39,6 @@ const { values: opts } = parseArgs({
     turns: { type: "string" },
     "http-seconds": { type: "string" },
     "load-seconds": { type: "string" },
-    "heap-cap-seconds": { type: "string" },
     connections: { type: "string", default: "10" },
   },
 });
@@ -47,9 +46,10 @@ const num = (v: string | undefined, fallback: number) => (v === undefined ? fall
 const TURNS = num(opts.turns, opts.quick ? 2_000 : 10_000);
 const HTTP_SECONDS = num(opts["http-seconds"], opts.quick ? 4 : 20);
 const LOAD_SECONDS = num(opts["load-seconds"], opts.quick ? 10 : 60);
-/** A shorter load with V8's old space capped, to show how much of the RSS is garbage not yet collected (0: skip). */
-const HEAP_CAP_SECONDS = opts["heap-cap-seconds"] === "0" ? 0 : num(opts["heap-cap-seconds"], opts.quick ? 0 : 15);
-const HEAP_CAP_MB = 128;
+/** `npm start`'s node arguments ("node --max-old-space-size=128 --import tsx src/server/main.ts" → the rest). */
+const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .slice(1);
 const CONNECTIONS = num(opts.connections, 10);
 const COLD_STARTS = opts.quick ? 1 : 3;
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
@@ -101,7 +101,7 @@ async function startService(env: Record<string, string>, how: "node" | "npm" = "
   const t0 = performance.now();
   const child =
     how === "node"
-      ? spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+      ? spawn(process.execPath, START_ARGS, {
           cwd: ROOT,
           env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
           stdio: ["ignore", "ignore", "pipe"],
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "zhineng-bench-"));
   try {
     // 1. Cold start, first, while nothing else of the benchmark runs.
-    progress(`cold start ×${COLD_STARTS} (node --import tsx src/server/main.ts, SESSION_STORE=memory)`);
+    progress(`cold start ×${COLD_STARTS} (node ${START_ARGS.join(" ")}, SESSION_STORE=memory)`);
     const starts: number[] = [];
     for (let i = 0; i < COLD_STARTS; i++) {
       const s = await startService({ SESSION_STORE: "memory", DATA_DIR: join(dir, "cold") });
@@ -272,21 +272,6 @@ async function main(): Promise<void> {
     await service.stop();
     for (const e of load.examples) progress(`mismatch: ${e}`);
 
-    let capped: { rss: number; rps: number; bad: number } | undefined;
-    if (HEAP_CAP_SECONDS) {
-      progress(`the same for ${HEAP_CAP_SECONDS} s with NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}`);
-      const s = await startService({
-        SESSION_STORE: "sqlite",
-        DATA_DIR: join(dir, "capped"),
-        RATE_LIMIT_PER_MINUTE: "100000",
-        RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${HEAP_CAP_MB}`.trim(),
-      });
-      const [c] = await runLoad([{ label: "capped", url: `http://127.0.0.1:${s.port}/api/chat`, seconds: HEAP_CAP_SECONDS, connections: CONNECTIONS, verify: true }]);
-      capped = { rss: rssOf(s.child.pid!), rps: c.rps, bad: c.errors + c.timeouts + c.non2xx + c.mismatches };
-      await s.stop();
-    }
-
     const loadErrors = load.errors + load.timeouts + load.non2xx + (stillUp ? 0 : 1);
     const result = {
       turnP50Ms: round(sqliteTurns.p50, 3),
@@ -314,9 +299,6 @@ async function main(): Promise<void> {
       ["cold start to /healthz (median)", `${result.startMs} ms (${starts.map((s) => round(s)).join(", ")})`, "< 1500 ms"],
       ["cold start via npm start", `${round(npmStart.readyMs)} ms`, ""],
       ["RSS after the load test", `${result.rssMb} MB (after start ${round(rssBefore, 1)} MB)`, "< 150 MB"],
-      ...(capped
-        ? [[`RSS, --max-old-space-size=${HEAP_CAP_MB}, ${HEAP_CAP_SECONDS} s load`, `${round(capped.rss, 1)} MB (${round(capped.rps)} req/s, ${capped.bad} bad)`, ""] as [string, string, string]]
-        : []),
       ["load test", `${result.loadSeconds} s, ${result.loadRequests} requests, ${round(load.rps)} req/s, p99 ${load.latencyP99Ms} ms`, ""],
       ["load test errors (errors, timeouts, non-2xx)", `${loadErrors} (${load.errors}, ${load.timeouts}, ${load.non2xx})`, "0"],
       ["load test lost sessions (replies off script)", String(result.lostSessions), "0"],

@@ -57,7 +57,7 @@ export class Composer {
   t(key: string, vars: Record<string, string | number> = {}): string {
     const template = this.kb.replies[key];
     if (template === undefined) throw new Error(`replies.yaml 缺少模板 ${key}`);
-    return render(template, { ...this.vars, ...vars });
+    return render(template, vars, this.vars);
   }
 
   private what(q: { occupation?: string; track?: string }): string {

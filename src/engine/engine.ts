@@ -152,7 +152,7 @@ export class Engine {
   private finish(ctx: TurnContext): TurnResult {
     const parts = [...ctx.parts];
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
-    if (ctx.clause) parts.push(render(this.kb.replies.source, { ...this.composer.vars, clause: ctx.clause }));
+    if (ctx.clause) parts.push(render(this.kb.replies.source, { clause: ctx.clause }, this.composer.vars));
     const traditional = ctx.u?.norm.traditional ?? false;
     const reply = traditional ? this.toTraditional(parts.join("\n")) : parts.join("\n");
     const intent = ctx.intent ?? "none";

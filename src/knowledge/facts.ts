@@ -93,9 +93,10 @@ export function baseVars(kb: Knowledge): Record<string, string> {
 }
 
 /** Fills `{name}` placeholders; an unknown name is an error, so a typo in the data cannot reach a candidate. */
-export function render(template: string, vars: Record<string, string | number>): string {
+export function render(template: string, vars: Record<string, string | number>, base: Record<string, string | number> = {}): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (!(name in vars)) throw new Error(`模板占位符 {${name}} 没有值`);
-    return String(vars[name]);
+    const value = name in vars ? vars[name] : base[name];
+    if (value === undefined) throw new Error(`模板占位符 {${name}} 没有值`);
+    return String(value);
   });
 }
