@@ -1,5 +1,6 @@
 /** Intent classification: natural's naive Bayes over segmented tokens, plus keyword and entity rules from intents/. */
-import classifiers from "natural/lib/natural/classifiers/index.js";
+// The Bayes classifier module alone: the classifiers index also loads maxent and logistic regression (+38 MB).
+import BayesClassifier from "natural/lib/natural/classifiers/bayes_classifier.js";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Entities } from "./entities.js";
 import { PrefixIndex } from "./prefix-index.js";
@@ -47,7 +48,7 @@ export function presentEntities(e: Entities): Set<string> {
 }
 
 export class IntentClassifier {
-  private readonly bayes: InstanceType<typeof classifiers.BayesClassifier>;
+  private readonly bayes: BayesClassifier;
   private readonly model: SparseModel;
   private readonly rules: IntentRule[];
   private readonly keywordIndex = new PrefixIndex<Keyword>();
@@ -55,7 +56,7 @@ export class IntentClassifier {
   readonly intents: string[];
 
   constructor(kb: Knowledge, tokenize: (text: string) => string[]) {
-    this.bayes = new classifiers.BayesClassifier();
+    this.bayes = new BayesClassifier();
     const examples = new Map<string, string[]>();
     for (const i of kb.intents) examples.set(i.intent, [...i.examples]);
     // A canned answer's question variants are training examples of the intent of the same id.
