@@ -14,7 +14,7 @@
  * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
  * load test saw an error or a lost session.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -46,7 +46,7 @@ const num = (v: string | undefined, fallback: number) => (v === undefined ? fall
 const TURNS = num(opts.turns, opts.quick ? 2_000 : 10_000);
 const HTTP_SECONDS = num(opts["http-seconds"], opts.quick ? 4 : 20);
 const LOAD_SECONDS = num(opts["load-seconds"], opts.quick ? 10 : 60);
-/** `npm start`'s node arguments ("node --max-old-space-size=128 --import tsx src/server/main.ts" → the rest). */
+/** `npm start`'s node arguments ("node --max-old-space-size=128 … dist/src/server/main.js" → the rest). */
 const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .slice(1);
@@ -199,7 +199,10 @@ async function measureTurns(engine: Engine, n: number, label: string): Promise<{
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "zhineng-bench-"));
   try {
-    // 1. Cold start, first, while nothing else of the benchmark runs.
+    // 1. Cold start, first, while nothing else of the benchmark runs: of the JavaScript `npm start` builds (prestart).
+    progress("building dist/ (npm start's prestart)");
+    const built = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("scripts/build.mjs failed");
     progress(`cold start ×${COLD_STARTS} (node ${START_ARGS.join(" ")}, SESSION_STORE=memory)`);
     const starts: number[] = [];
     for (let i = 0; i < COLD_STARTS; i++) {

@@ -1,6 +1,6 @@
 /** Loads knowledge/ (the common folder and one notice folder) and intents/, validating every file with zod. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import {
@@ -113,8 +113,15 @@ const NOTICE_FILES = {
   answers: ["answers.yaml", AnswersFile],
 } as const;
 
-/** The project root: two levels above this file (src/knowledge/). */
-export const ROOT = resolve(import.meta.dirname, "..", "..");
+/** The project root: the nearest folder above this file with a package.json (from src/ or from the built dist/src/). */
+export const ROOT = projectRoot(import.meta.dirname);
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return resolve(from, "..", "..");
+  }
+}
 
 /** The notice folder to use: `dir` if given, else the folder of knowledge/ whose notice.yaml has the latest year. */
 export function noticeDir(knowledgeDir = join(ROOT, "knowledge"), dir?: string): string {

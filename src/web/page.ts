@@ -1,12 +1,12 @@
 /** The web chat page: index.html filled once from the knowledge base (title, welcome, topic buttons, UI texts). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Knowledge } from "../knowledge/load.js";
+import { ROOT, type Knowledge } from "../knowledge/load.js";
 import { baseVars, render } from "../knowledge/facts.js";
 
-/** Script and style sheet, served as they are. */
-export const WEB_ASSETS_DIR = join(import.meta.dirname, "assets");
-const TEMPLATE = join(import.meta.dirname, "index.html");
+/** Script and style sheet, served as they are (from src/web/, also when running the built dist/). */
+export const WEB_ASSETS_DIR = join(ROOT, "src", "web", "assets");
+const TEMPLATE = join(ROOT, "src", "web", "index.html");
 
 export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
