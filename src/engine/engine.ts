@@ -102,8 +102,8 @@ export class Engine {
     for (const a of kb.answers) this.cannedText(a.id);
     this.dialog = new DialogRunner(kb, this.understander, this.composer);
     const handlers: Handler<TurnContext>[] = [
-      this.guardEmpty,
       this.understand,
+      this.guardEmpty,
       this.dialog.handler,
       this.pickSuggestion,
       this.resolveIntent,
@@ -170,7 +170,7 @@ export class Engine {
   // === Handlers, in chain order
 
   private guardEmpty: Handler<TurnContext> = (ctx, next) => {
-    if (!normalise(ctx.text).text) {
+    if (!ctx.u!.norm.text) {
       ctx.parts.push(render(this.kb.replies.empty, this.composer.vars));
       ctx.intent = "empty";
       ctx.status = "empty";

@@ -23,6 +23,9 @@ export interface Understanding {
 /** How much the classifier's probability (0–1) weighs against keyword scores (a 3-character keyword is 3). */
 const BAYES_WEIGHT = 3;
 
+/** How many understood messages are kept. */
+const CACHE_SIZE = 5_000;
+
 /** Below this the classifier's guess is not trusted. */
 export const MIN_CONFIDENCE = 0.45;
 
@@ -31,6 +34,7 @@ export class Understander {
   readonly entities: EntityExtractor;
   readonly classifier: IntentClassifier;
   private readonly dialect: [string, string][];
+  private readonly cache = new Map<string, Understanding>();
 
   constructor(kb: Knowledge) {
     const terms: string[] = [];
@@ -50,7 +54,25 @@ export class Understander {
     this.classifier = new IntentClassifier(kb, (t) => this.segmenter.cut(normalise(t, this.dialect).text));
   }
 
+  /**
+   * What a message asks. A pure function of the text, so the latest results are kept (candidates ask the same
+   * questions over and over); callers must not modify what it returns.
+   */
   understand(input: string): Understanding {
+    const cached = this.cache.get(input);
+    if (cached) {
+      // Most recently used last: Map keeps insertion order, so the first key is the one to evict.
+      this.cache.delete(input);
+      this.cache.set(input, cached);
+      return cached;
+    }
+    const u = this.analyse(input);
+    this.cache.set(input, u);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    return u;
+  }
+
+  private analyse(input: string): Understanding {
     const norm = normalise(input, this.dialect);
     const entities = this.entities.extract(norm.text);
     const present = presentEntities(entities);
