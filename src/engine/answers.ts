@@ -9,7 +9,6 @@ import {
   levelInfo,
   levelLabel,
   offeredLevels,
-  occupationOfTrack,
   planRows,
   render,
   reviewLevels,
@@ -424,7 +423,4 @@ export class Composer {
     return lines;
   }
 
-  trackOccupation(track: string): string | undefined {
-    return occupationOfTrack(this.kb, track);
-  }
 }

@@ -262,49 +262,10 @@ export class Engine {
     const levels = [...new Set(ctx.u!.entities.levels)];
     if (levels.length > 1 && PER_LEVEL.has(intent)) {
       // "三级和二级分别几月考": one line per level named.
-      const answers = levels.map((level) => this.answerFor(intent, { ...q, level }));
+      const answers = levels.map((level) => this.composed(intent, { ...q, level }, ctx)!);
       a = { text: answers.map((x) => x.text).join("\n"), clause: answers[0].clause, status: "answered" };
-    }
-    switch (a ? "" : intent) {
-      case "schedule":
-        a = this.composer.schedule(q);
-        break;
-      case "next_exam":
-        // Only an occupation named in this message: "下次考试什么时候" alone is about the plan as a whole.
-        a = ctx.u!.entities.occupation ? this.composer.schedule(q) : undefined;
-        ctx.future = Boolean(a);
-        break;
-      case "levels":
-        a = this.composer.levels(q);
-        break;
-      case "month_list":
-        a = this.composer.monthList(q);
-        break;
-      case "fee":
-        // "综合评审多少钱": a subject's fee, unless this message names an occupation or level too.
-        a = this.composer.fee(ctx.u!.entities.subject && !ctx.u!.entities.occupation && ctx.u!.entities.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
-        break;
-      case "id_documents":
-        a = this.composer.idDocuments(q);
-        break;
-      case "related_occupation":
-        a = this.composer.relatedOccupation(q);
-        break;
-      case "related_major":
-        a = this.composer.relatedMajor(q);
-        break;
-      case "conditions":
-        a = this.composer.conditions(q);
-        break;
-      case "materials":
-        a = q.level !== undefined ? this.composer.materialsFor(q) : undefined;
-        break;
-      case "overview":
-        a = this.composer.overview(q);
-        break;
-      case "evaluation":
-        a = this.composer.evaluation(q);
-        break;
+    } else {
+      a = this.composed(intent, q, ctx);
     }
     if (!a) {
       const canned = this.canned.get(intent);
@@ -327,18 +288,40 @@ export class Engine {
     return this.traditional(reply);
   }
 
-  private answerFor(intent: string, q: Query): Answer {
+  /** The answer composed from facts for a parametric intent; undefined when the intent has a canned answer instead. */
+  private composed(intent: string, q: Query, ctx: TurnContext): Answer | undefined {
+    const e = ctx.u!.entities;
     switch (intent) {
-      case "fee":
-        return this.composer.fee(q);
+      case "schedule":
+        return this.composer.schedule(q);
+      case "next_exam":
+        // Only an occupation named in this message: "下次考试什么时候" alone is about the plan as a whole.
+        if (!e.occupation) return undefined;
+        ctx.future = true;
+        return this.composer.schedule(q);
       case "levels":
         return this.composer.levels(q);
+      case "month_list":
+        return this.composer.monthList(q);
+      case "fee":
+        // "综合评审多少钱": a subject's fee, unless this message names an occupation or level too.
+        return this.composer.fee(e.subject && !e.occupation && e.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
+      case "id_documents":
+        return this.composer.idDocuments(q);
+      case "related_occupation":
+        return this.composer.relatedOccupation(q);
+      case "related_major":
+        return this.composer.relatedMajor(q);
       case "conditions":
         return this.composer.conditions(q);
+      case "materials":
+        return q.level !== undefined ? this.composer.materialsFor(q) : undefined;
       case "overview":
         return this.composer.overview(q);
+      case "evaluation":
+        return this.composer.evaluation(q);
       default:
-        return this.composer.schedule(q);
+        return undefined;
     }
   }
 
