@@ -220,7 +220,7 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
       f.certificate.yearsInFieldSince = x.certificate.years;
     }
   }
-  if (x.school || (x.status && !x.negatedSchool) || x.major || x.program) {
+  if (f.education !== null && (x.school || (x.status && !x.negatedSchool) || x.major || x.program)) {
     f.education = {};
     if (x.school) f.education.school = x.school;
     if (x.program) f.education.program = x.program;

@@ -64,6 +64,11 @@ export class Composer {
     return q.track ? `${q.occupation}（${q.track}）` : q.occupation;
   }
 
+  /** Whether the occupation (and track) offers the level asked about in the plan. */
+  offered(q: Pick<Query, "occupation" | "track" | "level">): boolean {
+    return q.level === undefined || planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level }).length > 0;
+  }
+
   private offeredText(occupation: string, track?: string): string {
     return offeredLevels(this.kb, occupation, track).map((l) => levelLabel(this.kb, l)).join("、");
   }
@@ -320,6 +325,24 @@ export class Composer {
     return { text: `${this.t("conditions_levels", { what: this.what(q), list })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
   }
 
+  /** "三级和四级考试时间一样吗": whether the levels named share their months (schedule) or their fee (fee). */
+  compare(intent: string, q: Query, levels: number[]): string | undefined {
+    if (!q.occupation) return undefined;
+    const value = (level: number): string | undefined => {
+      if (intent === "fee") return feeRow(this.kb, q.occupation!, level)?.total.toString();
+      const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level });
+      return rows.length ? rows.map((r) => `${r.track ?? ""}${formatMonths(r.months)}`).join("；") : undefined;
+    };
+    const values = levels.map(value);
+    if (values.some((v) => v === undefined)) return undefined;
+    const names = levels.map((l) => levelLabel(this.kb, l)).join("、");
+    const same = new Set(values).size === 1;
+    const what = same
+      ? `${names}${intent === "fee" ? `都是 ${values[0]} 元` : `的认定月份都是 ${values[0]}`}`
+      : levels.map((l, i) => `${levelLabel(this.kb, l)} ${values[i]}${intent === "fee" ? " 元" : ""}`).join("，");
+    return this.t(same ? "comparison_same" : "comparison_different", { what });
+  }
+
   /** The materials of each condition of a level, plus the identity document and photo everyone brings. */
   materialsFor(q: Query): Answer {
     const clause = `${this.kb.materials.clause}、${this.kb.conditionsClause}`;
@@ -415,7 +438,12 @@ export class Composer {
     const lc = checkLevel(this.kb, f, false);
     const lines: string[] = [];
     const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").flatMap((c) => c.gaps))];
-    if (gaps.length) lines.push(this.t("dialog_unmet", { list: gaps.join("；") }));
+    if (gaps.length) {
+      lines.push(this.t("dialog_unmet", { list: gaps.join("；") }));
+      // "不是相关专业毕业的能考四级吗": the conditions still open, so the candidate sees the other ways in.
+      const open = lc.checks.filter((c) => c.status === "unknown").map((c, i) => `${i + 1}. ${c.condition.text.replace(/。$/, "")}`);
+      if (open.length) lines.push(this.t("dialog_open", { list: `\n${open.join("\n")}` }));
+    }
     const s = suggest(this.kb, f, false);
     if (s && s.level !== f.level) {
       lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: formatMonths(s.months), fee: s.fee ?? "—" }));

@@ -44,6 +44,8 @@ export const PARAMETRIC_INTENTS = [
   "eligibility", "materials",
 ] as const;
 
+/** Words asking whether two things are the same ("一样吗", "哪个贵"). */
+const COMPARES = /一样|相同|同一|区别|不同|差别|哪个|一致/;
 /** Intents answered once per level when a message names several ("三级和二级分别几月考"). */
 const PER_LEVEL = new Set(["schedule", "fee", "levels", "overview", "conditions"]);
 /** Intents that a bare "三级呢" / "视频创推员呢" continues. */
@@ -243,6 +245,7 @@ export class Engine {
     else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
+    else if (ctx.intent === "eligibility" && e.residency.length && !personal) ctx.intent = "id_documents"; // "我是香港人，能报考吗"
     else if (ctx.intent === "eligibility" && e.age !== undefined && !e.occupation && e.years === undefined && !e.certificate && !e.school) {
       ctx.intent = "conditions"; // "16岁可以考吗": the conditions that are about age
     }
@@ -259,13 +262,22 @@ export class Engine {
       return;
     }
     let a: Answer | undefined;
-    const levels = [...new Set(ctx.u!.entities.levels)];
+    const e = ctx.u!.entities;
+    // Several levels named ("三级和二级分别几月考"), or named in the last message and not replaced ("那费用呢也一样吗").
+    const named = [...new Set(e.levels)];
+    const levels = named.length > 1 ? named : named.length === 0 && ctx.session.levels ? ctx.session.levels : [];
     if (levels.length > 1 && PER_LEVEL.has(intent)) {
-      // "三级和二级分别几月考": one line per level named.
       const answers = levels.map((level) => this.composed(intent, { ...q, level }, ctx)!);
-      a = { text: answers.map((x) => x.text).join("\n"), clause: answers[0].clause, status: "answered" };
+      const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compare(intent, q, levels) : undefined;
+      a = { text: [comparison, ...answers.map((x) => x.text)].filter(Boolean).join("\n"), clause: answers[0].clause, status: "answered" };
+      ctx.session.levels = levels;
     } else {
       a = this.composed(intent, q, ctx);
+      if (named.length) delete ctx.session.levels;
+    }
+    // A level the plan does not offer, named with a process question ("平台管理员高级技师报名开了吗"): say so first.
+    if (!a && (e.occupation || e.track) && e.level !== undefined && !this.composer.offered(q)) {
+      ctx.parts.push(this.composer.schedule({ ...q, month: undefined }).text);
     }
     if (!a) {
       const canned = this.canned.get(intent);

@@ -8,6 +8,8 @@ export interface Session {
   occupation?: string;
   track?: string;
   level?: number;
+  /** Several levels the last question named, for a follow-up such as "那费用呢也一样吗". */
+  levels?: number[];
   /** Residency groups the candidate mentioned ("我是台湾的"), for a later "要带什么证件". */
   residency?: string[];
   lastIntent?: string;

@@ -67,6 +67,7 @@ export class EntityExtractor {
   private readonly year: number;
   private readonly none: { work: RegExp[]; certificate: RegExp[]; education: RegExp[] };
   private readonly intending: RegExp[];
+  private readonly justCertified: RegExp[];
 
   constructor(private readonly kb: Knowledge) {
     const e: Entry[] = [];
@@ -91,6 +92,7 @@ export class EntityExtractor {
     const compile = (list: string[]) => list.map((p) => new RegExp(p, "u"));
     this.none = { work: compile(kb.lexicon.none.work), certificate: compile(kb.lexicon.none.certificate), education: compile(kb.lexicon.none.education) };
     this.intending = compile(kb.lexicon.intending);
+    this.justCertified = compile(kb.lexicon.justCertified);
   }
 
   extract(text: string): Entities {
@@ -164,6 +166,8 @@ export class EntityExtractor {
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);
+    // "三级证书上个月刚拿到": no years since the certificate yet.
+    if (out.certificate && out.certificate.years === undefined && any(this.justCertified)) out.certificate.years = 0;
     // "我今年16岁" is about the candidate, not about this year's exams.
     const dated = text.replace(/今年\d{1,3}(周)?岁/g, "");
     out.future = this.futureWords.some((w) => dated.includes(w)) || [...text.matchAll(/(20\d\d)年/g)].some((m) => Number(m[1]) !== this.year);
