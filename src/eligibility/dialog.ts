@@ -6,7 +6,7 @@ import type { Knowledge } from "../knowledge/load.js";
 import { PROGRAMS, SCHOOLS, type Program, type School, type Status } from "../knowledge/schema.js";
 import { levelLabel, offeredLevels, render, tracksOf } from "../knowledge/facts.js";
 import type { Entities } from "../nlu/entities.js";
-import { parseNumber } from "../nlu/normalize.js";
+import { DURATION, durationYears, formatYears, parseNumber } from "../nlu/normalize.js";
 import { checkLevel, type Facts, type Field } from "./rules.js";
 
 export type AskField = "occupation" | "level" | Field;
@@ -83,13 +83,13 @@ const pickIndex = (text: string, n: number): number | undefined => {
 
 const oneOf = (text: string, words: string[]) => words.some((w) => text === w.toLowerCase());
 
+/** "6", "六年", "4年11个月", "快5年了", "拿证以后又干了三年", "0，还没工作", "没有". */
 function parseYears(text: string, kb: Knowledge): Parsed<number> {
-  if (oneOf(text, kb.dialog.no) || /^(没有|无|零|没工作过|没做过)/.test(text)) return { ok: true, value: 0 };
-  const m = /^(?:大概|大约|约|差不多|已经|快|有|满|累计|一共|总共|我|工作了?|做了?|干了?)*(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)(?:个)?(?:多)?(年)?(半)?(?:了|多|左右|吧|啦|的样子)*$/.exec(text);
-  if (!m) return { ok: false };
-  let n = parseNumber(m[1]);
-  if (m[3]) n += 0.5;
-  return Number.isFinite(n) && n >= 0 && n <= 80 ? { ok: true, value: n } : { ok: false };
+  const m = [...text.matchAll(DURATION)][0];
+  const n = m ? durationYears(m) : /^\d+(\.\d+)?/.test(text) ? parseFloat(text) : parseNumber(text);
+  if (Number.isFinite(n)) return n >= 0 && n <= 80 ? { ok: true, value: n } : { ok: false };
+  if (oneOf(text, kb.dialog.no) || /^(没有|无|零|还没|没工作|没做过|没干过|没从事)/.test(text)) return { ok: true, value: 0 };
+  return { ok: false };
 }
 
 function parseYesNo(text: string, kb: Knowledge): Parsed<boolean> {
@@ -235,11 +235,11 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
 export function describeFacts(kb: Knowledge, f: Facts): string {
   const parts: string[] = [];
   if (f.occupation) parts.push(`${f.occupation}${f.track ? `（${f.track}）` : ""}${f.level !== undefined ? ` ${levelLabel(kb, f.level)}` : ""}`);
-  if (f.yearsInField !== undefined) parts.push(`累计从事本职业或相关职业工作${f.yearsInField}年`);
+  if (f.yearsInField !== undefined) parts.push(`累计从事本职业或相关职业工作${formatYears(f.yearsInField)}年`);
   if (f.certificate === null) parts.push("没有证书");
   else if (f.certificate?.level !== undefined) {
     const years = f.certificate.yearsHeld ?? f.certificate.yearsInFieldSince;
-    parts.push(`有${levelLabel(kb, f.certificate.level)}证书${years !== undefined ? `（取得${years}年）` : ""}`);
+    parts.push(`有${levelLabel(kb, f.certificate.level)}证书${years !== undefined ? `（取得${formatYears(years)}年）` : ""}`);
   }
   if (f.education === null) parts.push("无相关学历");
   else if (f.education) {

@@ -3,6 +3,7 @@ import type { Condition, Knowledge, MaterialItem, ResolvedRule } from "../knowle
 import type { Program, School, Status } from "../knowledge/schema.js";
 import { SCHOOLS } from "../knowledge/schema.js";
 import { feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
+import { formatYears } from "../nlu/normalize.js";
 import type { Profile } from "./profile.js";
 
 /** What is known of a candidate. `undefined`: not asked yet; `null`: the candidate has none. */
@@ -93,18 +94,18 @@ export function checkCondition(kb: Knowledge, occupation: string, condition: Con
         // Years since the certificate cannot exceed all years of work: 3 years in all settles "满5年" already.
         const since = c.yearsInFieldSince ?? (f.yearsInField !== undefined && f.yearsInField < need.yearsSince ? f.yearsInField : undefined);
         if (since === undefined) unknown("certificate.yearsInFieldSince") || gaps.push(t("gap_years_since", { years: need.yearsSince, have: 0 }));
-        else if (since < need.yearsSince) gaps.push(t("gap_years_since", { years: need.yearsSince, have: since }));
+        else if (since < need.yearsSince) gaps.push(t("gap_years_since", { years: need.yearsSince, have: formatYears(since) }));
       }
       if (need.yearsHeld !== undefined) {
         if (c.yearsHeld === undefined) unknown("certificate.yearsHeld") || gaps.push(t("gap_years_held", { years: need.yearsHeld, have: 0 }));
-        else if (c.yearsHeld < need.yearsHeld) gaps.push(t("gap_years_held", { years: need.yearsHeld, have: c.yearsHeld }));
+        else if (c.yearsHeld < need.yearsHeld) gaps.push(t("gap_years_held", { years: need.yearsHeld, have: formatYears(c.yearsHeld) }));
       }
     }
   }
   if (r.education) checkEducation(kb, occupation, r.education, f, complete, gaps, needs, t);
   if (r.years !== undefined) {
     if (f.yearsInField === undefined) unknown("yearsInField") || gaps.push(t("gap_years", { years: r.years, have: 0 }));
-    else if (f.yearsInField < r.years) gaps.push(t("gap_years", { years: r.years, have: f.yearsInField }));
+    else if (f.yearsInField < r.years) gaps.push(t("gap_years", { years: r.years, have: formatYears(f.yearsInField) }));
   }
   const status = gaps.length ? "unmet" : needs.length ? "unknown" : "met";
   return { condition, status, gaps, needs: status === "unknown" ? [...new Set(needs)] : [] };

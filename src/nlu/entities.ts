@@ -1,7 +1,7 @@
 /** Entity extraction from normalised text, with every form of each term the knowledge base lists. */
 import type { Knowledge } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
-import { parseNumber } from "./normalize.js";
+import { DURATION, durationYears, parseNumber } from "./normalize.js";
 import { PrefixIndex } from "./prefix-index.js";
 
 export interface Entities {
@@ -200,14 +200,14 @@ export class EntityExtractor {
 
   /** Years of work, years with a certificate, age and month, written in digits or Chinese numerals. */
   private numbers(text: string, out: Entities): void {
-    for (const m of text.matchAll(new RegExp(`${NUM}(个)?(多)?年(半)?`, "g"))) {
+    for (const m of text.matchAll(DURATION)) {
       const before = text.slice(Math.max(0, m.index - 1), m.index);
-      if (/\d/.test(before) || /^\d{4}$/.test(m[1])) continue; // 2024年 is a year, not a duration
+      const digits = m[2] ?? m[7];
+      if (/\d/.test(before) || /^\d{4}$/.test(digits)) continue; // 2024年 is a year, not a duration
       const after = text.slice(m.index + m[0].length, m.index + m[0].length + 1);
-      if (after === "级") continue;
-      let n = parseNumber(m[1]);
+      if (after === "级" || (m[2] === undefined && after === "份")) continue;
+      const n = durationYears(m);
       if (Number.isNaN(n)) continue;
-      if (m[4]) n += 0.5;
       // Only the clause the number is in: "有三级证书，工作6年了" is six years of work, not of the certificate.
       const context = text.slice(Math.max(0, m.index - 8), m.index).split(/[，,。；;！!？?、]/).at(-1)!;
       // "取得四级证书后工作了4年" is work since the certificate; "有证书工作6年" is work in all.

@@ -25,17 +25,18 @@ const CONTROL = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
 export function normalise(input: string, dialect: [string, string][] = []): Normalised {
   const raw = [...String(input ?? "")].slice(0, MAX_TEXT).join("").trim();
   const nfkc = raw.normalize("NFKC").toLowerCase();
-  const simplified = toSimplified(nfkc);
-  let text = simplified.replace(CONTROL, "");
+  // Traditional input is told by its characters; only then are Taiwan phrases converted too (a Simplified 程序
+  // must not become 进程, which is what the Taiwan phrase table does with it).
+  const chars = charsToSimplified(nfkc);
+  const traditional = chars !== nfkc && hasHan(nfkc);
+  let text = (traditional ? toSimplified(nfkc) : nfkc).replace(CONTROL, "");
   for (const [from, to] of dialect) if (text.includes(from)) text = text.split(from).join(to);
-  const traditional = simplified !== nfkc && hasHan(nfkc);
-  const alt = traditional ? charsToSimplified(nfkc).replace(CONTROL, "") : undefined;
+  const alt = traditional ? chars.replace(CONTROL, "") : undefined;
   return { raw, text, traditional, ...(alt && alt !== text ? { alt } : {}) };
 }
 
 const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
 
-/** The reply in the user's script. */
 /**
  * Simplified → Traditional (Taiwan characters) for replies. Words keep their words (信息安全测试员 is an official name);
  * of OpenCC's 400 KB phrase table only the phrases found in `vocabulary` (the text replies are made of) are loaded,
@@ -68,4 +69,28 @@ export function parseNumber(s: string): number {
   else if (m[3]) return NaN;
   else n = DIGITS[m[1]!];
   return m[4] ? n + 0.5 : n;
+}
+
+const NUMBER = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
+/** A duration in years: "6年", "五年半", "4年11个月", "快5年", "11个月". `short`: said to fall short of it (快, 不到). */
+export const DURATION = new RegExp(
+  String.raw`(快|将近|接近|不到|不满|不足|差不多|差一点|还差一点)?${NUMBER}(?:个)?(多)?年(半)?(?:零?${NUMBER}个月)?|(快|将近|接近|不到|不满|不足|差不多)?(?<![同每哪这那上下本])${NUMBER}个月`,
+  "g",
+);
+
+/** Years for a person to read, never rounded up past a threshold: 6 → "6", 4.917 → "4.9", 4.99 → "4.9". */
+export const formatYears = (years: number): string => String(Math.floor(years * 10 + 1e-9) / 10);
+
+/** The number of years a DURATION match says; a duration said to fall short ("快5年") is just under it. */
+export function durationYears(m: RegExpMatchArray): number {
+  let years: number;
+  let short: string | undefined;
+  if (m[2] !== undefined) {
+    years = parseNumber(m[2]) + (m[4] ? 0.5 : 0) + (m[5] !== undefined ? parseNumber(m[5]) / 12 : 0);
+    short = m[1];
+  } else {
+    years = parseNumber(m[7]) / 12;
+    short = m[6];
+  }
+  return short ? Math.max(0, years - 0.01) : years;
 }
