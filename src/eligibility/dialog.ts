@@ -186,12 +186,39 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
 /** Merges an answer into the facts; a new occupation or track drops the level and track that belonged to the old one. */
 export function merge(f: Facts, patch: Partial<Facts>): Facts {
   const next: Facts = { ...f, ...patch };
-  if (patch.occupation && patch.occupation !== f.occupation) {
+  // A different occupation than before: its own track and level, not the old one's. A first one keeps the level
+  // the opening message named ("…能报三级吗" → 电子商务 → 三级 stands).
+  if (patch.occupation && f.occupation && patch.occupation !== f.occupation) {
     next.track = patch.track;
     next.level = patch.level;
+  } else if (patch.occupation) {
+    next.level = patch.level ?? f.level;
+    next.track = patch.track ?? f.track;
   }
   for (const k of Object.keys(next) as (keyof Facts)[]) if (next[k] === undefined) delete next[k];
   return next;
+}
+
+/**
+ * Adds what `extra` says about fields still unknown in `f` (undefined), never overriding an answer: the occupation and
+ * level stay as they are.
+ */
+export function fillUnknown(f: Facts, extra: Facts): Facts {
+  const out: Facts = { ...f };
+  if (out.yearsInField === undefined && extra.yearsInField !== undefined) out.yearsInField = extra.yearsInField;
+  if (out.age === undefined && extra.age !== undefined) out.age = extra.age;
+  for (const key of ["certificate", "education"] as const) {
+    const have = out[key];
+    const more = extra[key];
+    if (more === undefined || have === null) continue;
+    if (have === undefined) {
+      out[key] = more as never;
+      continue;
+    }
+    if (more === null) continue;
+    out[key] = { ...more, ...Object.fromEntries(Object.entries(have).filter(([, v]) => v !== undefined)) } as never;
+  }
+  return out;
 }
 
 /** Facts known from an opening message ("我做电商6年了，有四级证书，能报电子商务师三级吗"). */

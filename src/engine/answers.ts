@@ -64,6 +64,12 @@ export class Composer {
     return q.track ? `${q.occupation}（${q.track}）` : q.occupation;
   }
 
+  /** A level's months; without a track, those of every track offering it ("视频创推员 8月；选品员 12月"). */
+  private monthsOf(occupation: string, track: string | undefined, level: number): string {
+    const rows = planRows(this.kb, { occupation, track, level });
+    return rows.map((r) => (track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
+  }
+
   /** Whether the occupation (and track) offers the level asked about in the plan. */
   offered(q: Pick<Query, "occupation" | "track" | "level">): boolean {
     return q.level === undefined || planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level }).length > 0;
@@ -397,9 +403,7 @@ export class Composer {
     }
     if (r.eligible) {
       const c = r.conditions[0];
-      const months = track
-        ? formatMonths(r.months)
-        : planRows(this.kb, { occupation: f.occupation, level: f.level }).map((row) => `${row.track ?? ""} ${formatMonths(row.months)}`.trim()).join("；");
+      const months = this.monthsOf(f.occupation, track, f.level);
       return {
         text: [
           this.t("elig_yes", { what, level, condition: c.text }),
@@ -414,7 +418,7 @@ export class Composer {
     const lines = [...new Set(r.gaps.map((g) => g.missing.join("，")))];
     const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
     const suggestion = r.suggestion
-      ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: formatMonths(r.suggestion.months), fee: r.suggestion.fee ?? "—" })
+      ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: this.monthsOf(f.occupation, track, r.suggestion.level), fee: r.suggestion.fee ?? "—" })
       : `${this.t("elig_no_suggest", { what })}${this.t("elig_other_levels")}`;
     return { text: [this.t("elig_no", { what, level }), this.t("elig_gaps", { list: `\n${gaps}` }), suggestion].join("\n"), clause, status: "answered" };
   }
@@ -423,7 +427,7 @@ export class Composer {
   assess(f: Facts & { occupation: string }): string {
     const what = this.what(f);
     const s = suggest(this.kb, f, true);
-    if (s) return this.t("elig_suggest", { what, level: s.levelName, months: formatMonths(s.months), fee: s.fee ?? "—" });
+    if (s) return this.t("elig_suggest", { what, level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" });
     const lowest = offeredLevels(this.kb, f.occupation, f.track)[0];
     const r = result(this.kb, { ...f, level: lowest }, true);
     const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
@@ -446,7 +450,7 @@ export class Composer {
     }
     const s = suggest(this.kb, f, false);
     if (s && s.level !== f.level) {
-      lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: formatMonths(s.months), fee: s.fee ?? "—" }));
+      lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" }));
     }
     return lines;
   }

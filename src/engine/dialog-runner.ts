@@ -1,7 +1,7 @@
 /** Runs the eligibility dialog inside the turn chain: its state lives in the session, one question per turn. */
 import type { Knowledge } from "../knowledge/load.js";
 import { render, tracksOf } from "../knowledge/facts.js";
-import { describeFacts, factsFromEntities, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
+import { describeFacts, factsFromEntities, fillUnknown, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
 import type { Facts } from "../eligibility/rules.js";
 import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
@@ -59,7 +59,11 @@ export class DialogRunner {
     const parsed = parseAnswer(this.deps(), state.asking, text, state.facts);
     if (parsed.ok) {
       state.history.push(state.facts);
-      state.facts = merge(state.facts, parsed.value);
+      // "没工作过，还在技师学院上学": the answer, and what else it says that is not known yet.
+      const extra = factsFromEntities(this.kb, u.entities);
+      // Years given for the certificate ("4年") are not all the years of work.
+      if (state.asking.startsWith("certificate.")) delete extra.yearsInField;
+      state.facts = fillUnknown(merge(state.facts, parsed.value), extra);
       return this.ask(ctx, state);
     }
     // Not an answer: a question about something else is answered, and the dialog waits where it was.

@@ -41,6 +41,7 @@ export function presentEntities(e: Entities): Set<string> {
   if (e.major) s.add("major");
   if (e.relatedOccupation) s.add("relatedOccupation");
   if (e.future) s.add("future");
+  if (e.self) s.add("self");
   if (e.none.work) s.add("noWork");
   if (e.none.certificate) s.add("noCertificate");
   if (e.none.education) s.add("noEducation");

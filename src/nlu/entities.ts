@@ -34,6 +34,8 @@ export interface Entities {
   none: { work: boolean; certificate: boolean; education: boolean };
   /** Intends to work in the field (拟从事), not yet working in it. */
   intending: boolean;
+  /** The message speaks of the candidate ("我", "本人"). */
+  self: boolean;
   /** A school named only to say the candidate did not attend it ("不是技师学院毕业的"). */
   negatedSchool?: boolean;
 }
@@ -99,7 +101,7 @@ export class EntityExtractor {
     const hits = this.scan(text);
     const out: Entities = {
       occupations: [], levels: [], residency: [], majorListed: false, future: false,
-      none: { work: false, certificate: false, education: false }, intending: false,
+      none: { work: false, certificate: false, education: false }, intending: false, self: /我|本人|自己/.test(text),
     };
     hits.forEach((h, i) => {
       switch (h.kind) {
@@ -180,8 +182,10 @@ export class EntityExtractor {
     for (let i = 0; i < text.length; i++) {
       for (const { value: entry } of this.entries.at(text, i)) {
         const end = i + entry.alias.length;
-        // A major followed by 专业 outranks an occupation alias of the same words (电子商务专业, 信息安全专业).
-        const bonus = entry.kind === "major" && text.startsWith("专业", end) ? 2 : 0;
+        // A major followed by 专业 or after 学/读 outranks an occupation alias of the same words (电子商务专业,
+        // 学电子商务, 信息安全专业).
+        const studied = text.startsWith("专业", end) || /(学|读|念|修|学的|读的|专业是)$/.test(text.slice(Math.max(0, i - 3), i));
+        const bonus = entry.kind === "major" && studied ? 2 : 0;
         hits.push({ ...entry, start: i, end, score: entry.alias.length + bonus });
       }
     }
