@@ -14,6 +14,7 @@ const SETS: [string, string][] = [
   ["faq", "faq-cases.jsonl"],
   ["faq", "faq-blind.jsonl"],
   ["faq", "faq-blind3.jsonl"],
+  ["faq", "faq-blind4.jsonl"],
   ["eligibility", "eligibility-blind.jsonl"],
 ];
 

@@ -112,6 +112,32 @@ describe("eligibility dialog", () => {
     expect(replies.at(-1)).toContain("工作承诺书");
   });
 
+  it("should start on 看看我符不符合条件 and keep the level of an opening message when asking the occupation", async () => {
+    const [first] = await say(engine, user(), "看看我符不符合条件");
+    expect(first).toContain("想报哪个职业");
+    const u = user();
+    await say(engine, u, "我是技师学院高级工班的，今年毕业，学电子商务，能报三级吗");
+    const [verdict] = await say(engine, u, "电子商务师");
+    expect(verdict).toContain("可以报电子商务师三级/高级工");
+    expect(verdict).toContain("技工院校高级工班");
+  });
+
+  it("should take what else an answer says, and not ask it again", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "电子商务师", "四级");
+    const [next] = await say(engine, u, "没工作过，在中专读书，学的电子商务");
+    expect(next).not.toContain("是哪类学校");
+    expect(next).not.toContain("所学专业");
+  });
+
+  it("should tell a shortfall from the opening message and the conditions still open", async () => {
+    const [r] = await say(engine, user(), "我做电商快5年了，能报电子商务师四级吗");
+    expect(r).toContain("暂不满足");
+    expect(r).toContain("满5年（目前4.9年）");
+    expect(r).toContain("还可以看这些条件");
+    expect(r).not.toContain("可以报电子商务师四级");
+  });
+
   it("should keep the dialog in the session store, surviving a JSON round trip", async () => {
     const store = new MemoryStore();
     const a = makeEngine({ store });

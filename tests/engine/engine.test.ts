@@ -147,6 +147,18 @@ describe("engine: conversation context", () => {
     expect(b).toContain("选品员");
     expect(b).toContain("240 元");
   });
+  it("should compare two levels, and keep both for the follow-up", async () => {
+    const [a, b] = await say(engine, "ctx-cmp", "电商三级和四级考试时间一样吗", "那费用呢也一样吗");
+    expect(a).toContain("两者相同");
+    expect(b).toContain("两者相同");
+    expect(b).toContain("160");
+    const [c] = await say(engine, "ctx-cmp2", "电商一级跟二级考试月份一样不");
+    expect(c).toContain("两者不一样");
+  });
+  it("should say a level is not offered before a process answer", async () => {
+    const r = await ask("营销师平台管理员高级技师报名开了吗");
+    expect(r).toContain("没有一级/高级技师的认定");
+  });
   it("should switch the track on 视频创推员呢", async () => {
     const [, b] = await say(engine, "ctx-4", "直播销售员四级几月考", "视频创推员呢");
     expect(b).toContain("视频创推员");

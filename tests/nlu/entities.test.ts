@@ -111,6 +111,32 @@ describe("entities: numbers, months, residency, schools, majors", () => {
     expect(ents("我做快递的").relatedOccupation).toBe("邮政和快递服务人员");
     expect(ents("播音员算吗").relatedOccupation).toBe("播音员");
   });
+  it("should read durations as people say them, a shortfall just under the number", () => {
+    expect(ents("做了4年11个月").years).toBeCloseTo(4 + 11 / 12);
+    expect(ents("我做电商快5年了").years).toBeLessThan(5);
+    expect(ents("不到一年").years).toBeLessThan(1);
+    expect(ents("刚好满5年").years).toBe(5);
+    expect(ents("直播销售员3月考吗").years).toBeUndefined();
+    expect(ents("三级和四级是同一个月考吗").years).toBeUndefined();
+    expect(ents("三级证书上个月刚拿到").certificate).toEqual({ level: 3, years: 0 });
+  });
+  it("should read what the candidate does not have, and intends", () => {
+    expect(ents("一点工作经验都没有，也没有相关学历和证书").none).toEqual({ work: true, certificate: true, education: true });
+    expect(ents("没有身份证").none.certificate).toBe(false);
+    expect(ents("打算以后做直播带货").intending).toBe(true);
+    expect(ents("不是技师学院毕业的").school).toBeUndefined();
+  });
+  it("should read a major after 学 rather than an occupation", () => {
+    expect(ents("学电子商务的").major).toBe("电子商务");
+  });
+  it("should understand Cantonese words", () => {
+    expect(normalise("證書喺邊度查", [["喺", "在"], ["边度", "哪里"]]).text).toBe("证书在哪里查");
+  });
+  it("should not convert Simplified text with Taiwan phrases (程序 stays 程序)", () => {
+    const n = normalise("计算机程序设计员");
+    expect(n.text).toBe("计算机程序设计员");
+    expect(n.traditional).toBe(false);
+  });
   it("should flag questions about the next exam or another year", () => {
     expect(ents("下次考试什么时候").future).toBe(true);
     expect(ents("2026年几月考").future).toBe(true);
