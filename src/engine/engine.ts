@@ -5,6 +5,7 @@
 import type { Knowledge } from "../knowledge/load.js";
 import { render } from "../knowledge/facts.js";
 import { Understander, type Understanding } from "../nlu/understand.js";
+import { presentEntities } from "../nlu/classifier.js";
 import { normalise, traditionalConverter } from "../nlu/normalize.js";
 import { Composer, type Answer, type Query } from "./answers.js";
 import { compose, type Handler } from "./chain.js";
@@ -44,6 +45,12 @@ export const PARAMETRIC_INTENTS = [
   "eligibility", "materials",
 ] as const;
 
+/** Words that join two questions in one message. */
+const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
+/** Intents never given as a second answer: they steer the conversation rather than answer a question. */
+const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website", "materials"]);
+/** The least keyword score of a second question. */
+const SECOND_MIN = 4;
 /** Words asking whether two things are the same ("一样吗", "哪个贵"). */
 const COMPARES = /一样|相同|同一|区别|不同|差别|哪个|一致/;
 /** Intents answered once per level when a message names several ("三级和二级分别几月考"). */
@@ -235,13 +242,15 @@ export class Engine {
     // Facts about the candidate ("我干了3年电商，没有证书，行不行") make a question about their own eligibility.
     const personal =
       e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
-      e.age !== undefined || Boolean((e.school || e.status || e.major) && u.norm.text.includes("我"));
+      e.age !== undefined || Boolean(e.status || (e.school && !/哪些|什么|啥|哪个/.test(u.norm.text)) || (e.major && e.self));
     const aboutLists = ["conditions", "related_major", "related_occupation", "overview", "none"].includes(ctx.intent!);
     if (personal && ctx.intent !== "eligibility" && (aboutLists || (u.ruleScores.get("eligibility") ?? 0) > 0)) ctx.intent = "eligibility";
     else if (ctx.intent === "eligibility" && e.future && !personal && e.occupation) ctx.intent = "schedule"; // "明年还能考电子商务师吗"
-    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list", "eligibility"].includes(ctx.intent!);
-    if (asksPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定"
-    else if (asksPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗"
+    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
+    // A month in a question about the plan, not about the candidate ("今年6月毕业" is about them).
+    const aboutPlan = asksPlan || (ctx.intent === "eligibility" && !personal);
+    if (aboutPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定", "8月份有啥可以报的"
+    else if (aboutPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗", "电子商务师一级10月能考吗"
     else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
@@ -288,11 +297,38 @@ export class Engine {
     ctx.parts.push(a.text);
     ctx.clause = a.clause;
     ctx.status ??= a.status;
+    // Two questions in one message ("考几科，多少钱", "咨询和投诉分别打哪个电话"): the second one answered too.
+    const second = this.secondIntent(ctx, intent);
+    if (second) {
+      const b = this.composed(second, q, ctx) ?? (this.canned.has(second) ? { text: this.cannedText(second), clause: this.canned.get(second)!.clause, status: "answered" as const } : undefined);
+      if (b && b.text !== a.text) {
+        ctx.parts.push(b.text);
+        if (b.clause !== a.clause) ctx.clause = `${a.clause}、${b.clause}`;
+      }
+    }
     if (PLAN_INTENTS.has(intent) && q.future && intent !== "next_exam") ctx.future = true;
     this.remember(ctx, q, intent);
   };
 
   // === Helpers
+
+  /**
+   * A second question joined to the first ("考几科，多少钱", "咨询和投诉分别打哪个电话"): the message's parts are
+   * classified by keywords one by one, and a part whose best intent is another one, clearly asked, is that question.
+   * "考试费可以开发票不" is one question (its 考试费 belongs to it), so it gets one answer.
+   */
+  private secondIntent(ctx: TurnContext, first: string): string | undefined {
+    const u = ctx.u!;
+    if (!u.byRule || !JOINS.test(u.norm.text)) return undefined;
+    const present = presentEntities(u.entities);
+    const bests = u.norm.text
+      .split(JOINS)
+      .filter(Boolean)
+      .map((part) => [...this.understander.classifier.ruleScores(part, present)].sort((x, y) => y[1] - x[1])[0])
+      .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN && !SINGLE.has(b[0]));
+    if (!bests.some(([intent]) => intent === first)) return undefined;
+    return bests.find(([intent]) => intent !== first)?.[0];
+  }
 
   /** Built on the first reply in Traditional script, from the text replies are made of. */
   private toTraditional(reply: string): string {

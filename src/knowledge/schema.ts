@@ -200,6 +200,7 @@ export const LexiconFile = z.strictObject({
   none: z.strictObject({ work: z.array(Pattern), certificate: z.array(Pattern), education: z.array(Pattern) }),
   intending: z.array(Pattern),
   justCertified: z.array(Pattern),
+  statusPatterns: z.partialRecord(Status, z.array(Pattern)),
   dialect: z.record(z.string().min(1), z.string()),
 });
 

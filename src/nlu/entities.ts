@@ -70,6 +70,7 @@ export class EntityExtractor {
   private readonly none: { work: RegExp[]; certificate: RegExp[]; education: RegExp[] };
   private readonly intending: RegExp[];
   private readonly justCertified: RegExp[];
+  private readonly statusPatterns: [Status, RegExp[]][];
 
   constructor(private readonly kb: Knowledge) {
     const e: Entry[] = [];
@@ -95,6 +96,7 @@ export class EntityExtractor {
     this.none = { work: compile(kb.lexicon.none.work), certificate: compile(kb.lexicon.none.certificate), education: compile(kb.lexicon.none.education) };
     this.intending = compile(kb.lexicon.intending);
     this.justCertified = compile(kb.lexicon.justCertified);
+    this.statusPatterns = Object.entries(kb.lexicon.statusPatterns).map(([s, list]) => [s as Status, compile(list)]);
   }
 
   extract(text: string): Entities {
@@ -113,7 +115,10 @@ export class EntityExtractor {
           break;
         case "level": {
           const level = Number(h.value);
-          if (CERT_AFTER.test(text.slice(h.end, h.end + 9))) {
+          // "有四级证书" is a certificate held; "想考个初级证" is the level asked about.
+          const clause = text.slice(Math.max(0, h.start - 10), h.start).split(/[，,。；;！!？?]/).at(-1)!;
+          const wanted = /(考|报)/.test(clause) && !/(有|取得|拿到|持有|获得|拿了)/.test(clause);
+          if (CERT_AFTER.test(text.slice(h.end, h.end + 9)) && !wanted) {
             const before = hits[i - 1];
             const occupation = before && before.end === h.start && before.kind === "occupation" ? before.value : undefined;
             out.certificate = { ...out.certificate, level, ...(occupation ? { occupation } : {}) };
@@ -168,6 +173,9 @@ export class EntityExtractor {
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);
+    // "今年6月毕业" is 应届, "明年才毕业" still 在读.
+    // They say more than a bare 毕业, so they win over it.
+    for (const [status, patterns] of this.statusPatterns) if ((!out.status || out.status === "毕业") && any(patterns)) out.status = status;
     // "三级证书上个月刚拿到": no years since the certificate yet.
     if (out.certificate && out.certificate.years === undefined && any(this.justCertified)) out.certificate.years = 0;
     // "我今年16岁" is about the candidate, not about this year's exams.

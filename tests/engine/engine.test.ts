@@ -155,6 +155,17 @@ describe("engine: conversation context", () => {
     const [c] = await say(engine, "ctx-cmp2", "电商一级跟二级考试月份一样不");
     expect(c).toContain("两者不一样");
   });
+  it("should answer two questions joined in one message, and one question once", async () => {
+    const two = await ask("证书怎么领，补考费多少");
+    expect(two).toContain("快递邮寄");
+    expect(two).toContain("单科补考");
+    const one = await ask("哈喽，考试费可以开发票不");
+    expect(one).toContain("发票");
+    expect(one).not.toContain("240");
+  });
+  it("should read 想考个初级证 as the level asked about, not a certificate held", async () => {
+    expect(await ask("想先考个供应链管理师初级证，几月有")).toContain("没有五级/初级工");
+  });
   it("should say a level is not offered before a process answer", async () => {
     const r = await ask("营销师平台管理员高级技师报名开了吗");
     expect(r).toContain("没有一级/高级技师的认定");

@@ -126,6 +126,10 @@ describe("entities: numbers, months, residency, schools, majors", () => {
     expect(ents("打算以后做直播带货").intending).toBe(true);
     expect(ents("不是技师学院毕业的").school).toBeUndefined();
   });
+  it("should read statuses said in a sentence", () => {
+    expect(ents("大专电商专业，今年6月毕业").status).toBe("应届");
+    expect(ents("在读，明年才毕业").status).toBe("在读");
+  });
   it("should read a major after 学 rather than an occupation", () => {
     expect(ents("学电子商务的").major).toBe("电子商务");
   });
