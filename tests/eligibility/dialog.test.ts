@@ -138,6 +138,37 @@ describe("eligibility dialog", () => {
     expect(r).not.toContain("可以报电子商务师四级");
   });
 
+  it("should go on to a lower level when the one asked about is not open, so the verdict can suggest it", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "互联网营销师", "四级", "2年", "没有");
+    const [probe] = await say(engine, u, "没有");
+    expect(probe).toContain("看看能否报五级/初级工");
+    expect(probe).toContain("多少周岁");
+    const [verdict] = await say(engine, u, "25岁");
+    expect(verdict).toContain("暂不符合互联网营销师四级/中级工");
+    expect(verdict).toContain("最高可报五级/初级工");
+    expect(verdict).toContain("选品员 12月");
+  });
+
+  it("should take whose certificate it is from the answer, and not ask it again", async () => {
+    const u = user();
+    await say(engine, u, "资格自测", "电子商务师", "三级", "6");
+    const [next] = await say(engine, u, "有，采购员四级");
+    expect(next).not.toContain("本职业或其相关职业的吗");
+    expect(next).toContain("取得这张证书后");
+  });
+
+  it("should switch the level when the candidate names another one", async () => {
+    const u = user();
+    const [first] = await say(engine, u, "我想查查能报互联网营销师哪一级");
+    expect(first).toContain("想报哪个等级");
+    await say(engine, u, "四级");
+    const [switched] = await say(engine, u, "我想报三级");
+    expect(switched).not.toContain("没能识别");
+    const [verdict] = await say(engine, u, "12年");
+    expect(verdict).toContain("可以报互联网营销师三级/高级工");
+  });
+
   it("should keep the dialog in the session store, surviving a JSON round trip", async () => {
     const store = new MemoryStore();
     const a = makeEngine({ store });
