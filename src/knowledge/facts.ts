@@ -39,9 +39,6 @@ export const tracksOf = (kb: Knowledge, occupation: string): string[] => [
 export const offeredLevels = (kb: Knowledge, occupation: string, track?: string): number[] =>
   [...new Set(planRows(kb, { occupation, track }).map((r) => r.level))].sort((a, b) => b - a);
 
-export const occupationOfTrack = (kb: Knowledge, track: string): string | undefined =>
-  kb.occupations.tracks.find((t) => t.name === track)?.occupation;
-
 export function feeRow(kb: Knowledge, occupation: string, level: number) {
   return kb.fees.tables.find((t) => t.occupation === occupation)?.rows.find((r) => r.level === level);
 }

@@ -25,7 +25,6 @@ export interface Entities {
   status?: Status;
   /** A major named: a listed one, or the words before 专业. */
   major?: string;
-  majorListed: boolean;
   /** A related occupation named (canonical name from the lists). */
   relatedOccupation?: string;
   /** The question is about a year other than the notice's, or "the next" exam. */
@@ -102,7 +101,7 @@ export class EntityExtractor {
   extract(text: string): Entities {
     const hits = this.scan(text);
     const out: Entities = {
-      occupations: [], levels: [], residency: [], majorListed: false, future: false,
+      occupations: [], levels: [], residency: [], future: false,
       none: { work: false, certificate: false, education: false }, intending: false, self: /我|本人|自己/.test(text),
     };
     hits.forEach((h, i) => {
@@ -148,7 +147,6 @@ export class EntityExtractor {
           break;
         case "major":
           out.major ??= h.value;
-          out.majorListed = true;
           break;
         case "related":
           if (!this.kb.rules.has(h.value)) out.relatedOccupation ??= h.value;
