@@ -1,5 +1,5 @@
 /** `npm run chat`: the terminal chat; `-- --jsonl` reads {"user","text"} lines and writes one reply line each. */
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import { z } from "zod";
 import { createApp } from "../app.js";
 import { eachLine, parseJsonLine } from "./jsonl.js";
@@ -23,13 +23,14 @@ async function jsonl(): Promise<void> {
 
 async function interactive(): Promise<void> {
   const { engine, kb } = createApp();
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "你：" });
   console.log(`职业技能等级认定咨询（${kb.notice.shortName}，${kb.notice.docNumber}）。输入问题，Ctrl+D 退出。`);
-  rl.on("close", () => process.exit(0));
-  for (;;) {
-    const text = await rl.question("你：");
+  rl.prompt();
+  // Line by line, so that lines typed (or piped) while an answer is being composed are not lost.
+  for await (const text of rl) {
     const r = await engine.turn("terminal", text, "cli");
     console.log(`助手：${r.replies.join("\n")}\n`);
+    rl.prompt();
   }
 }
 
