@@ -207,7 +207,9 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
     conditionsClause: f.conditions.clause,
     materialTexts: new Map(Object.entries(f.conditions.materialTexts)),
     rules: resolveRules(f.conditions, problems, rel(dir, "conditions.yaml")),
-    answers: f.answers.answers,
+    // YAML's folded lines join with a space, which Chinese text does not have between its characters.
+    // (Only between Chinese characters and Chinese punctuation: a URL keeps the spaces that set it apart.)
+    answers: f.answers.answers.map((a) => ({ ...a, answer: a.answer.replace(/(?<=[\p{Script=Han}\u3000-\u303f\uff00-\uffef“”])\s+(?=[\p{Script=Han}\u3000-\u303f\uff00-\uffef“”])/gu, "") })),
     lexicon: lexicon!,
     replies: replies!.replies,
     dialog: dialog!,
