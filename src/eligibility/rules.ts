@@ -104,8 +104,11 @@ export function checkCondition(kb: Knowledge, occupation: string, condition: Con
   }
   if (r.education) checkEducation(kb, occupation, r.education, f, complete, gaps, needs, t);
   if (r.years !== undefined) {
-    if (f.yearsInField === undefined) unknown("yearsInField") || gaps.push(t("gap_years", { years: r.years, have: 0 }));
-    else if (f.yearsInField < r.years) gaps.push(t("gap_years", { years: r.years, have: formatYears(f.yearsInField) }));
+    // Years of work since a certificate are years of work too: 满2年 since it settles "累计满2年".
+    const since = f.certificate ? f.certificate.yearsInFieldSince : undefined;
+    const years = f.yearsInField ?? (since !== undefined && since >= r.years ? since : undefined);
+    if (years === undefined) unknown("yearsInField") || gaps.push(t("gap_years", { years: r.years, have: 0 }));
+    else if (years < r.years) gaps.push(t("gap_years", { years: r.years, have: formatYears(years) }));
   }
   const status = gaps.length ? "unmet" : needs.length ? "unknown" : "met";
   return { condition, status, gaps, needs: status === "unknown" ? [...new Set(needs)] : [] };

@@ -70,6 +70,11 @@ export class Composer {
     return rows.map((r) => (track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
   }
 
+  /** An occupation the plan does not have: say so, and list the ones it has. */
+  notInPlan(name: string): Answer {
+    return { text: this.t("not_in_plan", { name }), clause: this.kb.plan.clause, status: "answered" };
+  }
+
   /** Whether the occupation (and track) offers the level asked about in the plan. */
   offered(q: Pick<Query, "occupation" | "track" | "level">): boolean {
     return q.level === undefined || planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level }).length > 0;

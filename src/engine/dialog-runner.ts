@@ -58,8 +58,8 @@ export class DialogRunner {
     }
     // "我没说要报一级，我想报三级": a level named to apply for changes the level, whatever was asked.
     const named = u.entities.level;
-    const aboutLevel = /呢$/.test(text) || u.intent === "eligibility" || !u.byRule;
-    if (named !== undefined && named !== state.facts.level && state.asking !== "level" && !state.asking.startsWith("certificate") && aboutLevel) {
+    const aboutLevel = /呢$|报|考/.test(text) || u.intent === "eligibility";
+    if (named !== undefined && named !== state.facts.level && state.asking !== "level" && state.asking !== "certificate.level" && aboutLevel) {
       state.history.push(state.facts);
       state.facts = { ...state.facts, level: named };
       delete state.probe;
@@ -127,12 +127,16 @@ export class DialogRunner {
     ctx.session.occupation = facts.occupation;
     if (facts.track) ctx.session.track = facts.track;
     ctx.session.level = facts.level;
+    // What the candidate told, for "那四级呢" after the verdict.
+    const { occupation: _o, track: _t, level: _l, ...told } = facts;
+    ctx.session.facts = told;
   }
 
   /** An eligibility question: a verdict at once when the message says enough, else the dialog, prefilled. */
   startOrVerdict(ctx: TurnContext, q: Query): void {
     const x = ctx.u!.entities;
-    const facts = factsFromEntities(this.kb, x);
+    // A question after a verdict ("那四级呢") starts from what the candidate told before; this message adds to it.
+    const facts = fillUnknown(factsFromEntities(this.kb, x), ctx.session.facts ?? {});
     // The occupation and level under discussion carry over ("直播销售员四级几月考" → "我能报吗").
     if (!facts.occupation && q.occupation) {
       facts.occupation = q.occupation;

@@ -209,7 +209,7 @@ export class Engine {
     if (ctx.intent) return next();
     const u = ctx.u!;
     const e = u.entities;
-    const hasSlots = Boolean(e.occupation || e.track || e.level !== undefined || e.month !== undefined || e.residency.length || e.major);
+    const hasSlots = Boolean(e.occupation || e.track || e.level !== undefined || e.month !== undefined || e.residency.length || e.major || e.school);
     const last = ctx.session.lastIntent;
     // A short question that names nothing ("大小呢", "在哪看") continues the topic of the last answer.
     const short = u.norm.text.replace(/[呢吗啊呀吧?？。!！]+$/u, "").length <= 6 && /呢$|吗$|哪|怎么|多少|多大|几|什么|啥|可以|能不能|行不行/u.test(u.norm.text);
@@ -242,10 +242,14 @@ export class Engine {
     // Facts about the candidate ("我干了3年电商，没有证书，行不行") make a question about their own eligibility.
     const personal =
       e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
-      e.age !== undefined || Boolean(e.status || (e.school && !/哪些|什么|啥|哪个/.test(u.norm.text)) || (e.major && e.self));
-    const aboutLists = ["conditions", "related_major", "related_occupation", "overview", "none"].includes(ctx.intent!);
+      e.age !== undefined || Boolean(e.status || (e.school && !/哪些|什么|啥|哪个|呢$/.test(u.norm.text)) || (e.major && e.self));
+    // (Not "算…相关专业吗": whether a major or job is on the lists is answered from the lists.)
+    const membership = /算|属于|对口|是不是/.test(u.norm.text);
+    const aboutLists = ["conditions", "overview", "none", ...(membership ? [] : ["related_major", "related_occupation"])].includes(ctx.intent!);
     if (personal && ctx.intent !== "eligibility" && (aboutLists || (u.ruleScores.get("eligibility") ?? 0) > 0)) ctx.intent = "eligibility";
     else if (ctx.intent === "eligibility" && e.future && !personal && e.occupation) ctx.intent = "schedule"; // "明年还能考电子商务师吗"
+    // "今年有人工智能训练师的认定吗": an occupation the plan does not have.
+    if (e.unknownOccupation && !e.occupation && !e.track && ctx.intent !== "eligibility_dialog") ctx.intent = "not_in_plan";
     const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
     // A month in a question about the plan, not about the candidate ("今年6月毕业" is about them).
     const aboutPlan = asksPlan || (ctx.intent === "eligibility" && !personal);
@@ -368,6 +372,8 @@ export class Engine {
         return this.composer.overview(q);
       case "evaluation":
         return this.composer.evaluation(q);
+      case "not_in_plan":
+        return this.composer.notInPlan(e.unknownOccupation!);
       default:
         return undefined;
     }

@@ -1,5 +1,6 @@
 /** Conversation state and where it lives. Every store keeps JSON-serialisable sessions behind one interface. */
 import type { DialogState } from "../eligibility/dialog.js";
+import type { Facts } from "../eligibility/rules.js";
 
 export const SESSION_VERSION = 1;
 
@@ -16,6 +17,8 @@ export interface Session {
   /** Intents offered by the last "您是不是想问" fallback, so "1" picks the first. */
   suggestions?: string[];
   dialog?: DialogState;
+  /** What the candidate told the last eligibility check (years, certificate, schooling, age). */
+  facts?: Facts;
   updatedAt: number;
 }
 

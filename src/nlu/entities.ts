@@ -33,6 +33,8 @@ export interface Entities {
   none: { work: boolean; certificate: boolean; education: boolean };
   /** Intends to work in the field (拟从事), not yet working in it. */
   intending: boolean;
+  /** An occupation named that the plan does not have ("人工智能训练师的认定"). */
+  unknownOccupation?: string;
   /** The message speaks of the candidate ("我", "本人"). */
   self: boolean;
   /** A school named only to say the candidate did not attend it ("不是技师学院毕业的"). */
@@ -171,6 +173,11 @@ export class EntityExtractor {
       }
     }
     this.numbers(text, out);
+    if (!out.occupation && !out.relatedOccupation) {
+      const m = /([\p{Script=Han}]{2,10}?(?:师|员))的?(?:认定|考试|证书|证|考)/u.exec(text);
+      // Only words that are none of the knowledge base's names (电商师 is 电子商务师; 营销员 a related occupation).
+      if (m && !hits.some((h) => h.start < m.index + m[1].length && h.end > m.index)) out.unknownOccupation = m[1].replace(/^(?:今年|明年|请问|问下|问一下|你们|这里|有没有|还有|有|考|报|想考|想报|能考|能报|我想|我)+/, "");
+    }
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);

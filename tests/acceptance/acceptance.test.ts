@@ -20,6 +20,8 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "今天离考试还有8天，准考证能打印了吗"; "我2022年考的理论过了，今年还能只补技能吗"; and "那五级呢" in the middle
   // of a dialog about 四级, which switches the dialog to 五级 and asks the age instead of saying yes outright.
   ["faq", "faq-blind5.jsonl", ["b5-tkt-04", "b5-bk-04", "b5-c12b"]],
+  // "我今年17岁，在做带货主播，可以报吗": working in the field with no number of years; the dialog asks the level.
+  ["faq", "faq-blind6.jsonl", ["b6-c13-b"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

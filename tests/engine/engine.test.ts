@@ -166,6 +166,20 @@ describe("engine: conversation context", () => {
   it("should read 想考个初级证 as the level asked about, not a certificate held", async () => {
     expect(await ask("想先考个供应链管理师初级证，几月有")).toContain("没有五级/初级工");
   });
+  it("should say an occupation is not in the plan, and not take 人工智能 for 人工", async () => {
+    const r = await ask("今年有人工智能训练师的认定吗");
+    expect(r).toContain("没有人工智能训练师的认定");
+    expect(r).toContain("电子商务师");
+  });
+  it("should follow a major list with another school type", async () => {
+    const [, b] = await say(engine, "ctx-school", "技工学校哪些专业算电子商务师相关专业", "中职呢");
+    expect(b).toContain("直播电商服务");
+  });
+  it("should answer 那四级呢 after a verdict from what the candidate told", async () => {
+    const [a, b] = await say(engine, "ctx-after", "普通中专电子商务专业毕业，没工作经验，没有证书，能报电子商务师三级吗", "那四级呢");
+    expect(a).toContain("暂不符合电子商务师三级/高级工");
+    expect(b).toContain("可以报电子商务师四级/中级工");
+  });
   it("should say a level is not offered before a process answer", async () => {
     const r = await ask("营销师平台管理员高级技师报名开了吗");
     expect(r).toContain("没有一级/高级技师的认定");
