@@ -45,12 +45,14 @@ export const PARAMETRIC_INTENTS = [
   "eligibility", "materials",
 ] as const;
 
+/** Questions that, asked by someone who says they want to apply, are what they ask ("想报…，几月考"). */
+const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
 const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website", "materials"]);
 /** The least keyword score of a second question. */
-const SECOND_MIN = 4;
+const SECOND_MIN = 2;
 /** Words asking whether two things are the same ("一样吗", "哪个贵"). */
 const COMPARES = /一样|相同|同一|区别|不同|差别|哪个|一致/;
 /** Intents answered once per level when a message names several ("三级和二级分别几月考"). */
@@ -248,6 +250,11 @@ export class Engine {
     const aboutLists = ["conditions", "overview", "none", ...(membership ? [] : ["related_major", "related_occupation"])].includes(ctx.intent!);
     if (personal && ctx.intent !== "eligibility" && (aboutLists || (u.ruleScores.get("eligibility") ?? 0) > 0)) ctx.intent = "eligibility";
     else if (ctx.intent === "eligibility" && e.future && !personal && e.occupation) ctx.intent = "schedule"; // "明年还能考电子商务师吗"
+    else if (ctx.intent === "eligibility" && !personal) {
+      // "想报考供应链管理师二级，请问几月有考试": with nothing said about the candidate, the other question is the one.
+      const other = [...u.ruleScores].filter(([intent]) => ANSWERS_BESIDE_WANTING.has(intent)).sort((a, b) => b[1] - a[1])[0];
+      if (other) ctx.intent = other[0];
+    }
     // "今年有人工智能训练师的认定吗": an occupation the plan does not have.
     if (e.unknownOccupation && !e.occupation && !e.track && ctx.intent !== "eligibility_dialog") ctx.intent = "not_in_plan";
     const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
@@ -259,7 +266,7 @@ export class Engine {
     else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
     else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
     else if (ctx.intent === "eligibility" && e.residency.length && !personal) ctx.intent = "id_documents"; // "我是香港人，能报考吗"
-    else if (ctx.intent === "eligibility" && e.age !== undefined && !e.occupation && e.years === undefined && !e.certificate && !e.school) {
+    else if (ctx.intent === "eligibility" && e.age !== undefined && !e.occupation && !ctx.session.occupation && e.years === undefined && !e.certificate && !e.school) {
       ctx.intent = "conditions"; // "16岁可以考吗": the conditions that are about age
     }
     return next();
@@ -328,8 +335,8 @@ export class Engine {
     const bests = u.norm.text
       .split(JOINS)
       .filter(Boolean)
-      .map((part) => [...this.understander.classifier.ruleScores(part, present)].sort((x, y) => y[1] - x[1])[0])
-      .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN && !SINGLE.has(b[0]));
+      .map((part) => [...this.understander.classifier.ruleScores(part, present)].filter(([intent]) => !SINGLE.has(intent)).sort((x, y) => y[1] - x[1])[0])
+      .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN);
     if (!bests.some(([intent]) => intent === first)) return undefined;
     return bests.find(([intent]) => intent !== first)?.[0];
   }

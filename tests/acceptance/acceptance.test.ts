@@ -22,6 +22,7 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   ["faq", "faq-blind5.jsonl", ["b5-tkt-04", "b5-bk-04", "b5-c12b"]],
   // "我今年17岁，在做带货主播，可以报吗": working in the field with no number of years; the dialog asks the level.
   ["faq", "faq-blind6.jsonl", ["b6-c13-b"]],
+  ["faq", "faq-blind7.jsonl", []],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 
