@@ -23,6 +23,8 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "我今年17岁，在做带货主播，可以报吗": working in the field with no number of years; the dialog asks the level.
   ["faq", "faq-blind6.jsonl", ["b6-c13-b"]],
   ["faq", "faq-blind7.jsonl", []],
+  // "滲透測試員二級今年有得考嗎": the case wants the offered levels within four characters of each other.
+  ["faq", "faq-blind8.jsonl", ["b8-e-is-n01"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

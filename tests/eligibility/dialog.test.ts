@@ -132,8 +132,8 @@ describe("eligibility dialog", () => {
 
   it("should tell a shortfall from the opening message and the conditions still open", async () => {
     const [r] = await say(engine, user(), "我做电商快5年了，能报电子商务师四级吗");
-    // Said as 还不够 rather than 不满足: the same candidate may still qualify by another condition.
-    expect(r).toContain("这些条件还不够");
+    // Said as 还不足 rather than 不满足: the same candidate may still qualify by another condition.
+    expect(r).toContain("这些条件还不足");
     expect(r).toContain("满5年（目前4.9年）");
     expect(r).toContain("还可以看这些条件");
     expect(r).not.toContain("可以报电子商务师四级");
