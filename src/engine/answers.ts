@@ -148,7 +148,7 @@ export class Composer {
     if (q.level !== undefined) {
       const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });
       if (!rows.length) return { text: this.notOffered(q), clause, status: "answered" };
-      const months = rows.map((r) => (q.track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
+      const months = this.monthsOf(q.occupation, q.track, q.level);
       return { text: this.t("levels_offered", { what: this.what(q), level: levelLabel(this.kb, q.level), months }), clause, status: "answered" };
     }
     const tracks = tracksOf(this.kb, q.occupation);
@@ -384,7 +384,7 @@ export class Composer {
       const row = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });
       const fee = feeRow(this.kb, q.occupation, q.level);
       if (!row.length || !fee) return { text: this.notOffered(q), clause: this.kb.plan.clause, status: "answered" };
-      const months = row.map((r) => (q.track || !r.track ? formatMonths(r.months) : `${r.track} ${formatMonths(r.months)}`)).join("；");
+      const months = this.monthsOf(q.occupation, q.track, q.level);
       return {
         text: this.t("overview", { what: this.what(q), level: levelLabel(this.kb, q.level), months, total: fee.total }),
         clause: `${this.kb.plan.clause}、${this.kb.fees.clause}`,
