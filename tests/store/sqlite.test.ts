@@ -95,6 +95,79 @@ describe("SqliteSessionStore", () => {
     expect(errors).toEqual([]);
   });
 
+  it("should commit the sessions of turns that finish together in one go, before any of their turns goes on", async () => {
+    const db = open();
+    const reader = new SqliteDb({ dir: join(root, `db-${n}`), ttlMs: 60_000, purgeEveryMs: 0, checkpointEveryMs: 0 });
+    try {
+      const ids = ["g1", "g2", "g3", "g4", "g5"];
+      const writes = ids.map((id) => db.sessions.set(id, { ...EXPECTED_SESSION, lastIntent: id }));
+      // Not committed yet, but read back by this store as written.
+      expect(await reader.sessions.get("g1")).toBeUndefined();
+      expect((await db.sessions.get("g3"))?.lastIntent).toBe("g3");
+      const seen = await Promise.all(writes.map((w, i) => w.then(() => reader.sessions.get(ids[i]))));
+      expect(seen.map((x) => x?.lastIntent)).toEqual(ids);
+      expect(new Set(writes).size).toBe(1);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("should keep the newest of two writes of one session in a group commit, and a delete in between", async () => {
+    const db = open();
+    const first = db.sessions.set("twice", { v: 1, lastIntent: "first", updatedAt: 1 });
+    const second = db.sessions.set("twice", { v: 1, lastIntent: "second", updatedAt: 2 });
+    await Promise.all([first, second]);
+    expect((await db.sessions.get("twice"))?.lastIntent).toBe("second");
+    const gone = db.sessions.set("gone", { v: 1, updatedAt: 1 });
+    await db.sessions.delete("gone");
+    await gone;
+    expect(await db.sessions.get("gone")).toBeUndefined();
+  });
+
+  it("should reject every turn of a failed group commit, write none of it, and commit the next one", async () => {
+    const db = open();
+    db.db.exec("CREATE TEMP TRIGGER poison BEFORE INSERT ON sessions WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END");
+    const batch = [db.sessions.set("innocent", EXPECTED_SESSION), db.sessions.set("poison", EXPECTED_SESSION)];
+    for (const w of batch) await expect(w).rejects.toThrow(/poisoned row/);
+    expect(db.db.prepare("SELECT count(*) AS n FROM sessions").get()).toEqual({ n: 0 });
+    await db.sessions.set("later", EXPECTED_SESSION);
+    expect(await db.sessions.get("later")).toEqual(EXPECTED_SESSION);
+  });
+
+  it("should commit the sessions still waiting for their group commit when it closes", async () => {
+    const dir = join(root, "close-pending");
+    const db = new SqliteDb({ dir, ttlMs: 60_000, purgeEveryMs: 0 });
+    const write = db.sessions.set("pending", EXPECTED_SESSION);
+    await db.close();
+    await write;
+    await expect(db.sessions.set("after", EXPECTED_SESSION)).rejects.toThrow(/closed/);
+    const again = open({ dir });
+    expect(await again.sessions.get("pending")).toEqual(EXPECTED_SESSION);
+  });
+
+  it("should store one expiry for the turns of a conversation within 1% of the time to live", async () => {
+    let now = 1_000;
+    const ttlMs = 60 * 60_000;
+    const db = open({ ttlMs, now: () => now });
+    const expires = () => (db.db.prepare("SELECT expires FROM sessions WHERE id = 'talk'").get() as { expires: number }).expires;
+    await db.sessions.set("talk", EXPECTED_SESSION);
+    const first = expires();
+    expect(first).toBeGreaterThanOrEqual(now + ttlMs);
+    expect(first).toBeLessThanOrEqual(now + ttlMs + ttlMs / 100);
+    now = 20_000;
+    await db.sessions.set("talk", EXPECTED_SESSION);
+    expect(expires()).toBe(first);
+    now = 40_000;
+    await db.sessions.set("talk", EXPECTED_SESSION);
+    expect(expires()).toBeGreaterThanOrEqual(now + ttlMs);
+    // Never less than the time to live after the last write, at most a minute more (a day's time to live).
+    const day = open({ ttlMs: 24 * 3_600_000, now: () => now });
+    await day.sessions.set("long", EXPECTED_SESSION);
+    const long = (day.db.prepare("SELECT expires FROM sessions WHERE id = 'long'").get() as { expires: number }).expires;
+    expect(long - (now + 24 * 3_600_000)).toBeGreaterThanOrEqual(0);
+    expect(long - (now + 24 * 3_600_000)).toBeLessThanOrEqual(60_000);
+  });
+
   it("should read a corrupt row as no session", async () => {
     const db = open();
     db.db.prepare("INSERT INTO sessions (id, data, expires) VALUES (?, ?, ?)").run("bad", "{not json", Date.now() + 60_000);
