@@ -10,9 +10,9 @@
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
  * 413 body over 64 KB, 415 not JSON, 429 over a rate limit (per user id and per IP), 500 anything else.
  */
-import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from "express";
+import { createHash } from "node:crypto";
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import helmet from "helmet";
-import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
@@ -22,6 +22,7 @@ import { evaluate } from "../eligibility/rules.js";
 import { checkPhoto, photoReply } from "../channels/photo-check.js";
 import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
+import { clientKey, rateLimit } from "./rate-limit.js";
 
 export const BODY_LIMIT = "64kb";
 /** Largest picture /api/photo reads (far above the spec's maximum, so a too-large photo is told what to fix). */
@@ -69,6 +70,31 @@ const ChatRequest = z.object({
   text: z.string({ error: "text 应为字符串" }).max(MAX_TEXT_CHARS, `text 过长（最多 ${MAX_TEXT_CHARS} 字符）`),
 }, { error: '请求体应为 JSON 对象：{"userId": "…", "text": "…"}' });
 
+/**
+ * helmet's headers with our options are the same on every response: its middleware runs once here against a
+ * recording response, and the app sets the recorded headers in one step. A helmet that did not finish synchronously
+ * (a directive computed per request, which we do not use) is used as the middleware it is.
+ */
+export function fixedHeaders(middleware: RequestHandler): RequestHandler {
+  const headers = new Map<string, string>();
+  let done = false;
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void headers.set(name, String(value)),
+    removeHeader: () => {},
+    getHeader: () => undefined,
+  };
+  try {
+    void middleware({ headers: {} } as Request, recorder as unknown as Response, (err?: unknown) => (done = err === undefined));
+  } catch {
+    done = false;
+  }
+  if (!done) return middleware;
+  return (_req, res, next) => {
+    res.setHeaders(headers);
+    next();
+  };
+}
+
 /** "1" → 1, "true" → true, "loopback, 10.0.0.0/8" → as is: the forms express's "trust proxy" takes. */
 export function trustProxyValue(v: string | undefined): boolean | number | string {
   if (!v) return false;
@@ -95,9 +121,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", trustProxyValue(config.TRUST_PROXY));
   app.set("json spaces", 0);
+  // No ETag on API answers (POST replies are not cached); the web page sets its own (see sendIndex).
+  app.set("etag", false);
 
   app.use(
-    helmet({
+    fixedHeaders(helmet({
       contentSecurityPolicy: {
         directives: {
           // Served over plain HTTP inside a LAN too: do not make browsers rewrite the page's requests to https.
@@ -107,54 +135,48 @@ export function createHttpApp(options: HttpAppOptions): Express {
       },
       // X-Frame-Options cannot list origins: with embedding origins set, CSP frame-ancestors alone decides.
       frameguard: embed.length ? false : { action: "sameorigin" },
-    }),
+    })),
   );
 
-  // Access log: method, path, status, time; never the question text.
-  app.use((req, res, next) => {
-    const t0 = process.hrtime.bigint();
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const entry = { method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip };
-      if (res.statusCode >= 500) log.error(entry, "http");
-      else log.debug(entry, "http");
+  // Access log at debug level: method, path, status, time; never the question text. (Server errors are logged by
+  // the error handlers with their cause, at every level.)
+  if (log.isLevelEnabled?.("debug") ?? true) {
+    app.use((req, res, next) => {
+      const t0 = process.hrtime.bigint();
+      res.on("finish", () => {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const entry = { method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip };
+        if (res.statusCode >= 500) log.error(entry, "http");
+        else log.debug(entry, "http");
+      });
+      next();
     });
-    next();
-  });
+  }
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", version: options.version ?? "0.0.0", uptime: Math.round((Date.now() - startedAt) / 1000) });
   });
 
   // === API
-  const limitHandler = (code: string, message: string) => (req: Request, res: Response) => {
-    if (!res.getHeader("Retry-After")) {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + windowMs;
-      res.setHeader("Retry-After", String(Math.max(1, Math.ceil((reset - Date.now()) / 1000))));
-    }
-    sendError(res, 429, code, message);
-  };
+  const limited = (code: string, message: string) => (_req: Request, res: Response, retryAfter: number) =>
+    sendError(res, 429, code, message, { "Retry-After": String(retryAfter) });
   const ipLimiter = rateLimit({
     windowMs,
     limit: perIp,
-    standardHeaders: "draft-8",
-    legacyHeaders: false,
-    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? "unknown")}`,
-    handler: limitHandler("rate_limited_ip", "请求过于频繁（按 IP 计），请稍后再试"),
+    headers: true,
+    key: (req) => clientKey(req.ip),
+    onLimited: limited("rate_limited_ip", "请求过于频繁（按 IP 计），请稍后再试"),
   });
   const userLimiter = rateLimit({
     windowMs,
     limit: perUser,
-    standardHeaders: false,
-    legacyHeaders: false,
     // Runs after the body is validated: the user id is there.
-    keyGenerator: (req) => `user:${(req.body as { userId: string }).userId}`,
-    handler: limitHandler("rate_limited_user", "该用户的请求过于频繁，请稍后再试"),
+    key: (req) => (req.body as { userId: string }).userId,
+    onLimited: limited("rate_limited_user", "该用户的请求过于频繁，请稍后再试"),
   });
 
-  const api = express.Router();
-  api.use(ipLimiter);
-  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
+  // The API's routes sit on the app itself under /api (a nested router would walk a second stack per request).
+  app.use("/api", ipLimiter, express.json({ limit: BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
   const requireJson = (req: Request, _res: Response, next: NextFunction) => {
     if (!req.is(["application/json", "application/*+json"])) {
       return next(new HttpError(415, "unsupported_media_type", "请求体应为 JSON（Content-Type: application/json）"));
@@ -162,8 +184,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   };
 
-  api.post(
-    "/chat",
+  app.post(
+    "/api/chat",
     requireJson,
     (req, _res, next) => {
       const parsed = ChatRequest.safeParse(req.body);
@@ -180,14 +202,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
     },
   );
 
-  api.post("/eligibility", requireJson, (req, res) => {
+  app.post("/api/eligibility", requireJson, (req, res) => {
     const p = parseProfile(kb, req.body);
     if (!p.ok) throw new HttpError(400, "invalid_profile", p.error);
     res.json(evaluate(kb, p.profile));
   });
 
   // The web chat's photo check: the file as it will be uploaded to the platform (no WeChat compression on the way).
-  api.post("/photo", express.raw({ type: ["image/*", "application/octet-stream"], limit: PHOTO_LIMIT }), (req, res) => {
+  app.post("/api/photo", express.raw({ type: ["image/*", "application/octet-stream"], limit: PHOTO_LIMIT }), (req, res) => {
     if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "unsupported_media_type", "请求体应为图片文件（Content-Type: image/jpeg 等）");
     if (!req.body.length) throw new HttpError(400, "empty_body", "没有收到图片");
     const check = checkPhoto(kb.materials.photo, req.body);
@@ -202,15 +224,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     });
   });
 
-  for (const path of ["/chat", "/eligibility", "/photo"]) {
-    api.all(path, (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 POST 请求", { Allow: "POST" }));
+  for (const path of ["/api/chat", "/api/eligibility", "/api/photo"]) {
+    app.all(path, (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 POST 请求", { Allow: "POST" }));
   }
-  app.use("/api", api);
 
   // === Web chat: the page (rendered once from the knowledge base) and its script and style sheet
   const indexHtml = renderIndexPage(kb);
+  const indexEtag = `"${createHash("sha256").update(indexHtml).digest("base64url").slice(0, 27)}"`;
   const sendIndex = (_req: Request, res: Response) => {
     res.setHeader("Cache-Control", "no-cache");
+    // With the ETag, a browser revalidating the page gets 304 (res.send checks the request's If-None-Match).
+    res.setHeader("ETag", indexEtag);
     res.type("html").send(indexHtml);
   };
   app.get(["/", "/index.html"], sendIndex);

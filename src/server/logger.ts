@@ -5,11 +5,13 @@ export interface Log {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Whether a level is logged at all (pino's); without it every level is taken as logged. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 const noop = () => {};
 /** Logs nothing (tests). */
-export const silentLog: Log = { debug: noop, info: noop, warn: noop, error: noop };
+export const silentLog: Log = { debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false };
 
 /** Logs into an array (tests read what a module reported). */
 export function memoryLog(): Log & { lines: { level: string; msg?: string; obj: object }[] } {

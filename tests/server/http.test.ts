@@ -1,8 +1,9 @@
 /** The HTTP API contract over a real socket on 127.0.0.1: answers, every error status, limits, headers, mounting. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import express from "express";
+import express, { type RequestHandler } from "express";
+import helmet from "helmet";
 import { getKb, sharedEngine } from "../helpers.js";
-import { createHttpApp, MAX_TEXT_CHARS, trustProxyValue } from "../../src/server/http.js";
+import { createHttpApp, fixedHeaders, MAX_TEXT_CHARS, trustProxyValue } from "../../src/server/http.js";
 import { memoryLog } from "../../src/server/logger.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { listen, postJson, type Running } from "./listen.js";
@@ -200,6 +201,52 @@ describe("health, unknown routes, headers, mounting", () => {
     expect(res.headers.get("x-powered-by")).toBeNull();
   });
 
+  it("sets every header helmet sets, on API answers too, from headers computed once", async () => {
+    const direct = express();
+    direct.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, frameAncestors: ["'self'"] } }, frameguard: { action: "sameorigin" } }));
+    direct.get("/", (_req, res) => void res.end());
+    const plain = await listen(direct);
+    try {
+      const expected = [...(await fetch(plain.url)).headers].filter(([k]) => !["date", "connection", "keep-alive", "content-length"].includes(k));
+      expect(expected.length).toBeGreaterThan(8);
+      const chat = await postJson(`${api.url}/api/chat`, { userId: "headers-1", text: "你好" });
+      for (const [name, value] of expected) expect(chat.headers.get(name), name).toBe(value);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("falls back to the middleware itself when it does not finish at once", async () => {
+    let calls = 0;
+    const later: RequestHandler = (_req, res, next) => {
+      calls++;
+      res.setHeader("X-Later", String(calls));
+      setImmediate(next);
+    };
+    const app = express();
+    app.use(fixedHeaders(later));
+    app.get("/", (_req, res) => void res.end());
+    const run = await listen(app);
+    try {
+      expect((await fetch(run.url)).headers.get("x-later")).toBe("2");
+      expect((await fetch(run.url)).headers.get("x-later")).toBe("3");
+    } finally {
+      await run.close();
+    }
+  });
+
+  it("gives the web page an ETag it answers 304 to, and API answers none", async () => {
+    const page = await fetch(`${api.url}/`);
+    const etag = page.headers.get("etag");
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    // As a browser revalidates (fetch() would add "Cache-Control: no-cache" to a conditional request otherwise).
+    const revalidate = (tag: string) => fetch(`${api.url}/`, { headers: { "if-none-match": tag, "cache-control": "max-age=0" } });
+    expect((await revalidate(etag!)).status).toBe(304);
+    expect((await revalidate('"other"')).status).toBe(200);
+    const chat = await postJson(`${api.url}/api/chat`, { userId: "etag-1", text: "你好" });
+    expect(chat.headers.get("etag")).toBeNull();
+  });
+
   it("reaches a mounted router before the 404 handler, and its errors come out as JSON 500", async () => {
     const ok = await fetch(`${api.url}/extra/ping`);
     expect(ok.status).toBe(200);
@@ -265,6 +312,27 @@ describe("rate limits", () => {
       expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" })).status).toBe(200);
     } finally {
       await run.close();
+    }
+  });
+});
+
+describe("access log", () => {
+  it("logs each request at debug level without the question, and nothing when debug is off", async () => {
+    for (const debug of [true, false]) {
+      const log = { ...memoryLog(), isLevelEnabled: (level: string) => debug || level !== "debug" };
+      const run = await listen(createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 100 }, logger: log }));
+      try {
+        await postJson(`${run.url}/api/chat`, { userId: "log-1", text: "电子商务师三级多少钱" });
+        const entries = log.lines.filter((l) => l.msg === "http");
+        if (!debug) {
+          expect(entries).toEqual([]);
+          continue;
+        }
+        expect(entries).toEqual([{ level: "debug", msg: "http", obj: expect.objectContaining({ method: "POST", path: "/api/chat", status: 200 }) }]);
+        expect(JSON.stringify(entries)).not.toContain("电子商务师");
+      } finally {
+        await run.close();
+      }
     }
   });
 });
