@@ -5,8 +5,10 @@
  *    SESSION_STORE=memory on a free port, timed until /healthz answers; the median of three.
  * 2. Turn latency: Engine.turn in this process over the SQLite store (the default), 10,000 turns of the
  *    benchmark scripts (questions, follow-ups, eligibility dialogs), each user from a fresh session.
- * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by this
- *    process on 127.0.0.1, loaded in turns (bare, chat, bare, chat) by autocannon from a separate process.
+ * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by one
+ *    process running the compiled JavaScript `npm start` runs, with its node flags (bench/pair-server.mjs), on
+ *    127.0.0.1; after a warm-up of each, loaded in eight alternating rounds (bare, chat, chat, bare, …: drift of a
+ *    shared machine falls on both alike) by autocannon from a separate process.
  * 4. Load test: the service as started by `npm start` (SQLite store in a temporary DATA_DIR) under 60 s of
  *    autocannon with every reply checked against an uninterrupted conversation: errors and lost sessions must be 0.
  *    Its RSS afterwards is rssMb.
@@ -22,11 +24,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import express from "express";
+import { createInterface } from "node:readline";
 import { createApp } from "../src/app.js";
 import { MemoryStore } from "../src/engine/session.js";
 import type { Engine } from "../src/engine/engine.js";
-import { createHttpApp } from "../src/server/http.js";
 import { SqliteDb } from "../src/store/sqlite.js";
 import { SCRIPTS } from "./scripts.js";
 import type { LoadPlan, LoadResult, LoadTarget } from "./load.js";
@@ -152,6 +153,27 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** bench/pair-server.mjs with npm start's node flags; its ports once both listen. */
+async function startPair(dataDir: string): Promise<{ chat: number; bare: number; stop(): Promise<void> }> {
+  const flags = START_ARGS.filter((a) => a.startsWith("-"));
+  const child = spawn(process.execPath, [...flags, "bench/pair-server.mjs", dataDir], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const first = await Promise.race([
+    new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve)),
+    exited.then((code) => Promise.reject(new Error(`bench/pair-server.mjs exited (${code}) before it listened`))),
+  ]);
+  const ports = JSON.parse(first) as { chat: number; bare: number };
+  return {
+    ...ports,
+    async stop() {
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Runs bench/load.ts in its own process and returns a result per target. */
 async function runLoad(targets: LoadTarget[]): Promise<LoadResult[]> {
   const plan: LoadPlan = { run: RUN, targets };
@@ -218,38 +240,31 @@ async function main(): Promise<void> {
     // 2. Turn latency in this process.
     progress(`turn latency: ${TURNS} turns over the SQLite store, then over the memory store`);
     const db = new SqliteDb({ dir: join(dir, "inproc"), ttlMs: 24 * 3_600_000 });
-    const { kb, engine } = createApp({ engine: { store: db.sessions, unanswered: db.unanswered } });
+    const { engine } = createApp({ engine: { store: db.sessions, unanswered: db.unanswered } });
     const sqliteTurns = await measureTurns(engine, TURNS, "sqlite");
     const memoryTurns = await measureTurns(createApp({ engine: { store: new MemoryStore() } }).engine, TURNS, "memory");
 
-    // 3. /api/chat beside a bare express route, both served here.
+    await db.close();
+
+    // 3. /api/chat beside a bare express route, both served by one process of the compiled code.
     progress(`throughput: POST /api/chat and a bare express route, ${HTTP_SECONDS} s in all, ${CONNECTIONS} connections`);
-    const chatApp = createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 1e9, RATE_LIMIT_PER_IP_PER_MINUTE: 1e9 } });
-    const bareApp = express();
-    bareApp.post("/bare", express.json(), (_req, res) => {
-      res.json({ replies: ["好的"], intent: "none", confidence: 0 });
-    });
-    const listen = (app: express.Express) =>
-      new Promise<{ port: number; close: () => void }>((resolve) => {
-        const server = app.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }));
-      });
-    const [chat, bare] = [await listen(chatApp), await listen(bareApp)];
-    const half = Math.max(1, Math.round(HTTP_SECONDS / 4));
-    const target = (label: string, port: number, path: string, verify: boolean): LoadTarget => ({
+    const pair = await startPair(join(dir, "pair"));
+    const roundSeconds = Math.max(1, HTTP_SECONDS / 8);
+    const target = (label: string, path: string, seconds: number, verify: boolean): LoadTarget => ({
       label,
-      url: `http://127.0.0.1:${port}${path}`,
-      seconds: half,
+      url: `http://127.0.0.1:${label.endsWith("chat") ? pair.chat : pair.bare}${path}`,
+      seconds,
       connections: CONNECTIONS,
       verify,
     });
+    const bareRound = (seconds: number, label = "bare") => target(label, "/bare", seconds, false);
+    const chatRound = (seconds: number, label = "chat") => target(label, "/api/chat", seconds, true);
     const rounds = await runLoad([
-      target("bare", bare.port, "/bare", false),
-      target("chat", chat.port, "/api/chat", true),
-      target("bare", bare.port, "/bare", false),
-      target("chat", chat.port, "/api/chat", true),
+      bareRound(Math.min(2, roundSeconds), "warm-bare"),
+      chatRound(Math.min(2, roundSeconds), "warm-chat"),
+      ...[1, 2].flatMap(() => [bareRound(roundSeconds), chatRound(roundSeconds), chatRound(roundSeconds), bareRound(roundSeconds)]),
     ]);
-    chat.close();
-    bare.close();
+    await pair.stop();
     const sum = (label: string) => {
       const rs = rounds.filter((r) => r.label === label);
       const requests = rs.reduce((a, r) => a + r.requests, 0);
@@ -258,7 +273,6 @@ async function main(): Promise<void> {
     };
     const chatT = sum("chat");
     const bareT = sum("bare");
-    await db.close();
 
     // 4. The service under a 60 s load, every reply checked.
     progress(`load test: ${LOAD_SECONDS} s against npm start's server (SQLite store), ${CONNECTIONS} connections, every reply checked`);
