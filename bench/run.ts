@@ -269,7 +269,12 @@ async function main(): Promise<void> {
       const rs = rounds.filter((r) => r.label === label);
       const requests = rs.reduce((a, r) => a + r.requests, 0);
       const seconds = rs.reduce((a, r) => a + r.seconds, 0);
-      return { rps: requests / seconds, p99: Math.max(...rs.map((r) => r.latencyP99Ms)), bad: rs.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx + r.mismatches, 0) };
+      return {
+        rps: requests / seconds,
+        rounds: rs.map((r) => round(r.rps)).join(", "),
+        p99: Math.max(...rs.map((r) => r.latencyP99Ms)),
+        bad: rs.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx + r.mismatches, 0),
+      };
     };
     const chatT = sum("chat");
     const bareT = sum("bare");
@@ -310,7 +315,9 @@ async function main(): Promise<void> {
       ["turn p50 / p99, memory store", `${round(memoryTurns.p50, 3)} / ${round(memoryTurns.p99, 3)} ms`, ""],
       ["turns measured (errors)", `${TURNS} × 2 (${sqliteTurns.errors + memoryTurns.errors})`, "0 errors"],
       ["POST /api/chat", `${result.chatRps} req/s (p99 ${chatT.p99} ms)`, ""],
+      ["  its rounds", chatT.rounds, ""],
       ["bare express route", `${result.bareRps} req/s (p99 ${bareT.p99} ms)`, ""],
+      ["  its rounds", bareT.rounds, ""],
       ["chatVsBare", String(result.chatVsBare), "≥ 0.5"],
       ["bad answers in the throughput runs", String(chatT.bad + bareT.bad), "0"],
       ["cold start to /healthz (median)", `${result.startMs} ms (${starts.map((s) => round(s)).join(", ")})`, "< 1500 ms"],
