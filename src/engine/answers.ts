@@ -23,12 +23,16 @@ export interface Query {
   level?: number;
   month?: number;
   subject?: string;
+  /** Every subject named, when more than one ("理论跟实操各多少钱"). */
+  subjects?: string[];
   residency: string[];
   major?: string;
   school?: School;
   program?: Program;
   status?: Status;
   relatedOccupation?: string;
+  /** Every related occupation named, when more than one ("导游和播音员"). */
+  relatedOccupations?: string[];
   /** Another occupation named besides the one asked about (the candidate's own job). */
   otherOccupation?: string;
   certificate?: { level?: number; years?: number };
@@ -178,6 +182,11 @@ export class Composer {
 
   fee(q: Query): Answer {
     const clause = this.kb.fees.clause;
+    if (q.subjects && q.subjects.length > 1) {
+      // "理论跟实操各多少钱": each subject's fee.
+      const parts = q.subjects.map((subject) => this.fee({ ...q, subject, subjects: undefined }).text);
+      return { text: parts.join("\n"), clause, status: "answered" };
+    }
     const s = this.kb.fees.subjects;
     const breakdown = (r: { theory: number; skill: number; review: number | null }) =>
       [
@@ -227,6 +236,13 @@ export class Composer {
     return { text: this.t("fee_list", { what: this.what(q), list }), clause, status: "answered" };
   }
 
+  /** Whether the admission ticket can be printed yet, `days` before the exam (三（四）: from N days before). */
+  ticketWindow(days: number): Answer {
+    const window = this.kb.notice.ticket.daysBeforeExam;
+    const text = days > window ? this.t("ticket_not_yet", { days, wait: days - window }) : this.t("ticket_open", { days });
+    return { text, clause: this.kb.notice.ticket.clause, status: "answered" };
+  }
+
   /** The fee table's column of a subject: 附件2 calls 技能考核 操作技能, the same subject under another name. */
   private feeKey(name: string): keyof Knowledge["fees"]["subjects"] | undefined {
     const s = this.kb.evaluation.subjects.find((x) => x.name === name || x.aliases.includes(name));
@@ -268,6 +284,10 @@ export class Composer {
     if (!q.occupation) {
       const list = this.kb.occupations.occupations.map((o) => o.name).join("、");
       return { text: this.t("ask_related_occupation", { list }), clause, status: "asked" };
+    }
+    if (q.relatedOccupations && q.relatedOccupations.length > 1) {
+      const each = q.relatedOccupations.map((job) => this.relatedOccupation({ ...q, relatedOccupation: job, relatedOccupations: undefined }).text);
+      return { text: each.join("\n"), clause, status: "answered" };
     }
     const rules = this.kb.rules.get(q.occupation)!;
     const job = q.relatedOccupation ?? q.otherOccupation;

@@ -50,7 +50,7 @@ const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registrati
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
-const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website", "materials"]);
+const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website"]);
 /** The least keyword score of a second question. */
 const SECOND_MIN = 2;
 /** Words asking whether two things are the same ("一样吗", "哪个贵"). */
@@ -60,6 +60,8 @@ const PER_LEVEL = new Set(["schedule", "fee", "levels", "overview", "conditions"
 /** Intents that a bare "三级呢" / "视频创推员呢" continues. */
 const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam", "evaluation"]);
 /** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
+/** Answers about when something happens, which the notice gives in months or steps but never as a date. */
+const DATED = new Set(["schedule", "month_list", "overview", "next_exam", "registration", "payment"]);
 const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "fee", "next_exam", "occupations"]);
 const LOW_CONFIDENCE = 0.55;
 
@@ -242,9 +244,11 @@ export class Engine {
       ctx.confidence = u.confidence;
     }
     // Facts about the candidate ("我干了3年电商，没有证书，行不行") make a question about their own eligibility.
+    // A school or status asked about in general ("技工院校学生按哪个目录", "技师班的在读学生要什么条件") is not theirs.
+    const asksWhich = /哪些|什么|啥|哪个|呢$/.test(u.norm.text);
     const personal =
       e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
-      e.age !== undefined || Boolean(e.status || (e.school && !/哪些|什么|啥|哪个|呢$/.test(u.norm.text)) || (e.major && e.self));
+      e.age !== undefined || Boolean(((e.status || e.school) && (e.self || !asksWhich)) || (e.major && e.self));
     // (Not "算…相关专业吗": whether a major or job is on the lists is answered from the lists.)
     const membership = /算|属于|对口|是不是/.test(u.norm.text);
     const aboutLists = ["conditions", "overview", "none", ...(membership ? [] : ["related_major", "related_occupation"])].includes(ctx.intent!);
@@ -317,6 +321,8 @@ export class Engine {
         if (b.clause !== a.clause) ctx.clause = `${a.clause}、${b.clause}`;
       }
     }
+    // "3月具体几号考试", "报名截止到哪天": the notice gives months and steps, not days.
+    if (e.exactDate && DATED.has(intent)) ctx.parts.push(this.composer.t("exact_date"));
     if (PLAN_INTENTS.has(intent) && q.future && intent !== "next_exam") ctx.future = true;
     this.remember(ctx, q, intent);
   };
@@ -367,6 +373,9 @@ export class Engine {
         return this.composer.fee(e.subject && !e.occupation && e.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
       case "id_documents":
         return this.composer.idDocuments(q);
+      case "admission_ticket":
+        // "考前10天能打印准考证吗": counted against the window; otherwise the canned answer.
+        return e.daysToExam === undefined ? undefined : this.composer.ticketWindow(e.daysToExam);
       case "related_occupation":
         return this.composer.relatedOccupation(q);
       case "related_major":
@@ -411,12 +420,14 @@ export class Engine {
       level,
       month: e.month,
       subject: e.subject,
+      subjects: e.subjects,
       residency: e.residency.length ? e.residency : (s.residency ?? []),
       major: e.major,
       school: e.school,
       program: e.program,
       status: e.status,
       relatedOccupation: e.relatedOccupation,
+      relatedOccupations: e.relatedOccupations,
       otherOccupation: other,
       certificate: e.certificate,
       years: e.years,

@@ -59,6 +59,7 @@ export function baseVars(kb: Knowledge): Record<string, string> {
     date: kb.notice.date.replace(/^(\d{4})-0?(\d+)-0?(\d+)$/, "$1年$2月$3日"),
     issuer: kb.notice.certificateIssuer,
     adjustment: kb.notice.adjustment.text,
+    ticketDays: String(kb.notice.ticket.daysBeforeExam),
     website: kb.contacts.website.text,
     hotline: kb.contacts.hotline.text,
     hours: kb.contacts.hours.text,

@@ -27,6 +27,7 @@ export const NoticeFile = z.strictObject({
   basis: Text,
   certificateIssuer: Text,
   adjustment: z.strictObject({ clause: Clause, text: Text }),
+  ticket: z.strictObject({ clause: Clause, daysBeforeExam: z.number().int().min(1).max(60) }),
 });
 
 export const PlanFile = z.strictObject({
@@ -201,6 +202,8 @@ export const LexiconFile = z.strictObject({
   intending: z.array(Pattern),
   justCertified: z.array(Pattern),
   statusPatterns: z.partialRecord(Status, z.array(Pattern)),
+  daysToExam: z.array(Pattern),
+  exactDate: z.array(Pattern),
   dialect: z.record(z.string().min(1), z.string()),
 });
 

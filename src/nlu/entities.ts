@@ -20,13 +20,20 @@ export interface Entities {
   month?: number;
   residency: string[];
   subject?: string;
+  /** Every subject named ("理论跟实操各多少钱"). */
+  subjects: string[];
+  /** Days left before the exam ("考前10天", "离考试还有8天"). */
+  daysToExam?: number;
+  /** Asks for a day rather than a month ("几号", "哪天截止"). */
+  exactDate: boolean;
   school?: School;
   program?: Program;
   status?: Status;
   /** A major named: a listed one, or the words before 专业. */
   major?: string;
-  /** A related occupation named (canonical name from the lists). */
+  /** A related occupation named (canonical name from the lists), and every one named ("导游和播音员"). */
   relatedOccupation?: string;
+  relatedOccupations: string[];
   /** The question is about a year other than the notice's, or "the next" exam. */
   future: boolean;
   /** What the candidate says they do not have: work experience, a certificate, a qualifying education. */
@@ -63,6 +70,7 @@ const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|�
 const CERT_AFTER = /^(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
 const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
 const WORK_CONTEXT = /(工作|从事|做|干|从业|经验|上班|入行)[了过]?$/;
+const WORK_VERB = /工作|从事|做|干|从业|经验|上班|入行/;
 
 export class EntityExtractor {
   private readonly entries = new PrefixIndex<Entry>();
@@ -71,6 +79,8 @@ export class EntityExtractor {
   private readonly none: { work: RegExp[]; certificate: RegExp[]; education: RegExp[] };
   private readonly intending: RegExp[];
   private readonly justCertified: RegExp[];
+  private readonly daysToExam: RegExp[];
+  private readonly exactDate: RegExp[];
   private readonly statusPatterns: [Status, RegExp[]][];
 
   constructor(private readonly kb: Knowledge) {
@@ -97,13 +107,15 @@ export class EntityExtractor {
     this.none = { work: compile(kb.lexicon.none.work), certificate: compile(kb.lexicon.none.certificate), education: compile(kb.lexicon.none.education) };
     this.intending = compile(kb.lexicon.intending);
     this.justCertified = compile(kb.lexicon.justCertified);
+    this.daysToExam = compile(kb.lexicon.daysToExam);
+    this.exactDate = compile(kb.lexicon.exactDate);
     this.statusPatterns = Object.entries(kb.lexicon.statusPatterns).map(([s, list]) => [s as Status, compile(list)]);
   }
 
   extract(text: string): Entities {
     const hits = this.scan(text);
     const out: Entities = {
-      occupations: [], levels: [], residency: [], future: false,
+      occupations: [], levels: [], residency: [], subjects: [], relatedOccupations: [], future: false, exactDate: false,
       none: { work: false, certificate: false, education: false }, intending: false, self: /我|本人|自己/.test(text),
     };
     hits.forEach((h, i) => {
@@ -134,6 +146,7 @@ export class EntityExtractor {
           break;
         case "subject":
           out.subject ??= h.value;
+          if (!out.subjects.includes(h.value)) out.subjects.push(h.value);
           break;
         case "school":
           // "不是技师学院毕业的" names a school the candidate did not attend.
@@ -151,8 +164,10 @@ export class EntityExtractor {
           out.major ??= h.value;
           break;
         case "related":
-          if (!this.kb.rules.has(h.value)) out.relatedOccupation ??= h.value;
-          else out.occupations.push(h.value);
+          if (!this.kb.rules.has(h.value)) {
+            out.relatedOccupation ??= h.value;
+            if (!out.relatedOccupations.includes(h.value)) out.relatedOccupations.push(h.value);
+          } else out.occupations.push(h.value);
           break;
       }
     });
@@ -181,6 +196,14 @@ export class EntityExtractor {
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);
+    for (const p of this.daysToExam) {
+      const days = parseNumber(p.exec(text)?.[1] ?? "");
+      if (Number.isInteger(days)) {
+        out.daysToExam = days;
+        break;
+      }
+    }
+    out.exactDate = any(this.exactDate);
     // "今年6月毕业" is 应届, "明年才毕业" still 在读.
     // They say more than a bare 毕业, so they win over it.
     for (const [status, patterns] of this.statusPatterns) if ((!out.status || out.status === "毕业") && any(patterns)) out.status = status;
@@ -229,9 +252,12 @@ export class EntityExtractor {
       const n = durationYears(m);
       if (Number.isNaN(n)) continue;
       // Only the clause the number is in: "有三级证书，工作6年了" is six years of work, not of the certificate.
-      const context = text.slice(Math.max(0, m.index - 8), m.index).split(/[，,。；;！!？?、]/).at(-1)!;
+      const clauses = text.slice(0, m.index).split(/[，,。；;！!？?、]/);
+      const context = clauses.at(-1)!.slice(-12);
       // "取得四级证书后工作了4年" is work since the certificate; "有证书工作6年" is work in all.
-      const sinceCert = CERT_CONTEXT.test(context) && (/证书?后|取证后|拿证后/.test(context) || !WORK_CONTEXT.test(context));
+      // "拿证后一直做电商，到现在整整4年": a clause that only counts on from a certificate in the one before.
+      const countsOn = clauses.length > 1 && /证书?后/.test(clauses.at(-2)!) && !CERT_CONTEXT.test(context) && !WORK_VERB.test(context);
+      const sinceCert = countsOn || (CERT_CONTEXT.test(context) && (/证书?后|取证后|拿证后/.test(context) || !WORK_CONTEXT.test(context)));
       if (sinceCert && out.certificate) out.certificate.years ??= n;
       else out.years ??= n;
     }

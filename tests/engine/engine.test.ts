@@ -251,3 +251,38 @@ describe("engine: fallback, handoff and robustness", () => {
     expect((await e.turn("err-1", "咨询电话")).status).toBe("answered");
   });
 });
+
+describe("engine: counting against the notice, and dates it does not give", () => {
+  it("says the admission ticket cannot be printed yet more than 7 days before the exam (三（四）)", async () => {
+    const r = await ask("考前10天能打印准考证吗");
+    expect(r).toMatch(/^还不能/);
+    expect(r).toMatch(/考试开始前7日/);
+    expect(r).toMatch(/再过3天/);
+    expect(r).toMatch(/三（四）/);
+  });
+  it.each([["离考试还有7天了，准考证能打了吗"], ["还有3天就考试了，准考证可以打印了吗"]])("says it can be printed from 7 days before: %s", async (text) => {
+    expect(await ask(text)).toMatch(/^可以：考试开始前7日至开考前/);
+  });
+  it("says the notice gives months, not days, and where to find the date", async () => {
+    const r = await ask("电子商务师三级3月具体几号考试");
+    expect(r).toMatch(/3月/);
+    expect(r).toMatch(/没有写具体日期/);
+    expect(r).toMatch(/准考证/);
+    expect(r).toMatch(/400-007-5676/);
+    expect(await ask("报名截止到哪天")).toMatch(/没有写具体日期/);
+    expect(await ask("电子商务师三级几月考")).not.toMatch(/具体日期/);
+  });
+  it("answers each subject and each related occupation named", async () => {
+    const fees = await ask("理论跟实操各多少钱");
+    expect(fees).toMatch(/理论知识每科 80 元/);
+    expect(fees).toMatch(/操作技能每科 80 元/);
+    const jobs = await ask("互联网营销师的相关职业里包括导游和播音员吗");
+    expect(jobs).toMatch(/导游在互联网营销师的相关职业列表中/);
+    expect(jobs).toMatch(/播音员在互联网营销师的相关职业列表中/);
+  });
+  it("answers the materials asked beside the conditions", async () => {
+    const r = await ask("互联网营销师五级的申报条件和需要提交的材料是什么");
+    expect(r).toMatch(/年满16周岁/);
+    expect(r).toMatch(/工作经历承诺书/);
+  });
+});

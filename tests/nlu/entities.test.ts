@@ -147,3 +147,32 @@ describe("entities: numbers, months, residency, schools, majors", () => {
     expect(ents("2024年几月考").future).toBe(false);
   });
 });
+
+describe("entities: days before the exam, exact dates, several subjects or related occupations", () => {
+  it.each([
+    ["考前10天能打印准考证吗", 10],
+    ["离考试还有八天", 8],
+    ["距离开考只有2天了", 2],
+    ["还有5天就考试了", 5],
+    ["三天后开考，准考证在哪打", 3],
+    ["我学了3天", undefined],
+  ])("%s → %s days", (text, days) => {
+    expect(ents(text).daysToExam).toBe(days);
+  });
+  it("should tell a question about a day from one about a month", () => {
+    expect(ents("3月具体几号考试").exactDate).toBe(true);
+    expect(ents("报名截止到哪天").exactDate).toBe(true);
+    expect(ents("3月有哪些考试").exactDate).toBe(false);
+  });
+  it("should keep every subject and related occupation named", () => {
+    expect(ents("理论跟实操各多少钱").subjects).toHaveLength(2);
+    expect(ents("导游和播音员算不算互联网营销师的相关职业").relatedOccupations).toEqual(["导游", "播音员"]);
+  });
+  it("should count years since a certificate when the next clause counts on from it", () => {
+    expect(ents("我有电子商务师四级证书，拿证后一直做电商，到现在整整4年").certificate).toMatchObject({ level: 4, years: 4 });
+    expect(ents("拿证后做直播电商整整4年，有四级证书").certificate).toMatchObject({ years: 4 });
+    const whole = ents("有三级证书，工作6年了");
+    expect(whole.years).toBe(6);
+    expect(whole.certificate?.years).toBeUndefined();
+  });
+});
