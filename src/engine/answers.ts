@@ -243,6 +243,13 @@ export class Composer {
     return { text, clause: this.kb.notice.ticket.clause, status: "answered" };
   }
 
+  /** Whether a subject passed `yearsAgo` is still kept for a retake (三（六）: kept N years, one retake within them). */
+  retakeValidity(yearsAgo: number, when: string): Answer {
+    const keep = this.kb.notice.retake.keepYears;
+    const key = yearsAgo > keep ? "retake_expired" : yearsAgo === keep ? "retake_maybe" : "retake_valid";
+    return { text: this.t(key, { when, keep }), clause: this.kb.notice.retake.clause, status: "answered" };
+  }
+
   /** The fee table's column of a subject: 附件2 calls 技能考核 操作技能, the same subject under another name. */
   private feeKey(name: string): keyof Knowledge["fees"]["subjects"] | undefined {
     const s = this.kb.evaluation.subjects.find((x) => x.name === name || x.aliases.includes(name));

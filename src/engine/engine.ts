@@ -373,6 +373,13 @@ export class Engine {
         return this.composer.fee(e.subject && !e.occupation && e.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
       case "id_documents":
         return this.composer.idDocuments(q);
+      case "retake": {
+        // "我2022年考的理论过了，今年还能只补技能吗": the years since, counted against how long a pass is kept.
+        const r = e.resultYear;
+        if (!r) return undefined;
+        const yearsAgo = r.year !== undefined ? new Date(this.now()).getFullYear() - r.year : r.yearsAgo!;
+        return this.composer.retakeValidity(yearsAgo, r.said);
+      }
       case "admission_ticket":
         // "考前10天能打印准考证吗": counted against the window; otherwise the canned answer.
         return e.daysToExam === undefined ? undefined : this.composer.ticketWindow(e.daysToExam);

@@ -28,6 +28,7 @@ export const NoticeFile = z.strictObject({
   certificateIssuer: Text,
   adjustment: z.strictObject({ clause: Clause, text: Text }),
   ticket: z.strictObject({ clause: Clause, daysBeforeExam: z.number().int().min(1).max(60) }),
+  retake: z.strictObject({ clause: Clause, keepYears: z.number().int().min(1).max(10) }),
 });
 
 export const PlanFile = z.strictObject({
@@ -203,6 +204,8 @@ export const LexiconFile = z.strictObject({
   justCertified: z.array(Pattern),
   statusPatterns: z.partialRecord(Status, z.array(Pattern)),
   daysToExam: z.array(Pattern),
+  resultYear: z.array(Pattern),
+  yearsAgo: z.record(z.string().min(1), z.number().int().min(0).max(10)),
   exactDate: z.array(Pattern),
   dialect: z.record(z.string().min(1), z.string()),
 });

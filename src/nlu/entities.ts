@@ -24,6 +24,8 @@ export interface Entities {
   subjects: string[];
   /** Days left before the exam ("考前10天", "离考试还有8天"). */
   daysToExam?: number;
+  /** When a result was obtained: a year ("2022年考的"), or how many years ago ("去年考过"). */
+  resultYear?: { year?: number; yearsAgo?: number; said: string };
   /** Asks for a day rather than a month ("几号", "哪天截止"). */
   exactDate: boolean;
   school?: School;
@@ -81,6 +83,7 @@ export class EntityExtractor {
   private readonly justCertified: RegExp[];
   private readonly daysToExam: RegExp[];
   private readonly exactDate: RegExp[];
+  private readonly resultYear: RegExp[];
   private readonly statusPatterns: [Status, RegExp[]][];
 
   constructor(private readonly kb: Knowledge) {
@@ -109,6 +112,7 @@ export class EntityExtractor {
     this.justCertified = compile(kb.lexicon.justCertified);
     this.daysToExam = compile(kb.lexicon.daysToExam);
     this.exactDate = compile(kb.lexicon.exactDate);
+    this.resultYear = compile(kb.lexicon.resultYear);
     this.statusPatterns = Object.entries(kb.lexicon.statusPatterns).map(([s, list]) => [s as Status, compile(list)]);
   }
 
@@ -204,6 +208,12 @@ export class EntityExtractor {
       }
     }
     out.exactDate = any(this.exactDate);
+    for (const p of this.resultYear) {
+      const said = p.exec(text)?.[1];
+      if (!said) continue;
+      out.resultYear = /^\d{4}$/.test(said) ? { year: Number(said), said: `${said}年` } : { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
+      break;
+    }
     // "今年6月毕业" is 应届, "明年才毕业" still 在读.
     // They say more than a bare 毕业, so they win over it.
     for (const [status, patterns] of this.statusPatterns) if ((!out.status || out.status === "毕业") && any(patterns)) out.status = status;

@@ -3,8 +3,7 @@
  * `npm run --silent eligibility -- --jsonl`): by the shared acceptance scorer when it is beside the project
  * (../shared/acceptance, as on the development machines), otherwise by the same contract checked here, so that a
  * clean checkout in CI runs them too. Written from the notice by people who did not read the code. Every case must
- * pass except the few listed as known, which need reasoning the product does not do (whether a score from a given
- * year has expired), or a dialog's question where the case expected a verdict.
+ * pass except the few listed as known: a dialog's question where the case expected a verdict, or a wording.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,9 +18,9 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   ["faq", "faq-blind.jsonl", []],
   ["faq", "faq-blind3.jsonl", []],
   ["faq", "faq-blind4.jsonl", []],
-  // "我2022年考的理论过了，今年还能只补技能吗"; and "那五级呢" in the middle of a dialog about 四级, which switches
-  // the dialog to 五级 and asks the age instead of saying yes outright.
-  ["faq", "faq-blind5.jsonl", ["b5-bk-04", "b5-c12b"]],
+  // "那五级呢" in the middle of a dialog about 四级, which switches the dialog to 五级 and asks the age instead of
+  // saying yes outright.
+  ["faq", "faq-blind5.jsonl", ["b5-c12b"]],
   // "我今年17岁，在做带货主播，可以报吗": working in the field with no number of years; the dialog asks the level.
   ["faq", "faq-blind6.jsonl", ["b6-c13-b"]],
   ["faq", "faq-blind7.jsonl", []],

@@ -280,6 +280,22 @@ describe("engine: counting against the notice, and dates it does not give", () =
     expect(jobs).toMatch(/导游在互联网营销师的相关职业列表中/);
     expect(jobs).toMatch(/播音员在互联网营销师的相关职业列表中/);
   });
+  it("counts the years since a passed subject against the year it is kept (三（六）)", async () => {
+    const mid2024 = makeEngine({ now: () => Date.UTC(2024, 5, 1) });
+    const retake = async (text: string) => (await say(mid2024, `retake-${++n}`, text))[0];
+    const expired = await retake("我2022年考的理论过了，今年还能只补技能吗");
+    expect(expired).toMatch(/^不能只补考了/);
+    expect(expired).toMatch(/保留1年/);
+    expect(expired).toMatch(/三（六）/);
+    expect(await retake("2024年考的理论过了，技能没过，还能补考吗")).toMatch(/^可以/);
+    expect(await retake("今年理论考过了，技能没过，还能补考吗")).toMatch(/^可以/);
+    // A year ago: it depends on the date of that result.
+    const maybe = await retake("去年考的理论过了实操没过，还能补考吗");
+    expect(maybe).toMatch(/是否还在1年内/);
+    expect(maybe).toMatch(/400-007-5676/);
+    expect(await retake("2023年理论通过了，还能补考吗")).toMatch(/是否还在1年内/);
+  });
+
   it("answers the materials asked beside the conditions", async () => {
     const r = await ask("互联网营销师五级的申报条件和需要提交的材料是什么");
     expect(r).toMatch(/年满16周岁/);

@@ -164,6 +164,11 @@ describe("entities: days before the exam, exact dates, several subjects or relat
     expect(ents("报名截止到哪天").exactDate).toBe(true);
     expect(ents("3月有哪些考试").exactDate).toBe(false);
   });
+  it("should read when a result was obtained", () => {
+    expect(ents("我2022年考的理论过了，今年还能只补技能吗").resultYear).toEqual({ year: 2022, said: "2022年" });
+    expect(ents("去年考过一科").resultYear).toEqual({ yearsAgo: 1, said: "去年" });
+    expect(ents("今年还能补考吗").resultYear).toBeUndefined();
+  });
   it("should keep every subject and related occupation named", () => {
     expect(ents("理论跟实操各多少钱").subjects).toHaveLength(2);
     expect(ents("导游和播音员算不算互联网营销师的相关职业").relatedOccupations).toEqual(["导游", "播音员"]);
