@@ -366,18 +366,29 @@ export class Composer {
   /** "三级和四级考试时间一样吗": whether the levels named share their months (schedule) or their fee (fee). */
   compare(intent: string, q: Query, levels: number[]): string | undefined {
     if (!q.occupation) return undefined;
-    const value = (level: number): string | undefined => {
-      if (intent === "fee") return feeRow(this.kb, q.occupation!, level)?.total.toString();
-      const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level });
-      return rows.length ? rows.map((r) => `${r.track ?? ""}${formatMonths(r.months)}`).join("；") : undefined;
+    return this.compareItems(intent, levels.map((level) => ({ q: { ...q, level }, label: levelLabel(this.kb, level) })));
+  }
+
+  /** The same level of several occupations or tracks ("电子商务师和供应链管理师三级价钱一样吗"). */
+  compareAcross(intent: string, qs: Query[]): string | undefined {
+    if (qs.some((q) => q.level === undefined)) return undefined;
+    return this.compareItems(intent, qs.map((q) => ({ q, label: `${q.track ?? q.occupation}${levelLabel(this.kb, q.level!)}` })));
+  }
+
+  /** Whether the fee or the months of each item are the same, or how they differ; undefined when one has none. */
+  private compareItems(intent: string, items: { q: Query; label: string }[]): string | undefined {
+    const value = ({ q }: { q: Query }): string | undefined => {
+      if (intent === "fee") return feeRow(this.kb, q.occupation!, q.level!)?.total.toString();
+      const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });
+      return rows.length ? rows.map((r) => `${q.track || !r.track ? "" : r.track}${formatMonths(r.months)}`).join("；") : undefined;
     };
-    const values = levels.map(value);
+    const values = items.map(value);
     if (values.some((v) => v === undefined)) return undefined;
-    const names = levels.map((l) => levelLabel(this.kb, l)).join("、");
+    const names = items.map((x) => x.label).join("、");
     const same = new Set(values).size === 1;
     const what = same
       ? `${names}${intent === "fee" ? `都是 ${values[0]} 元` : `的认定月份都是 ${values[0]}`}`
-      : levels.map((l, i) => `${levelLabel(this.kb, l)} ${values[i]}${intent === "fee" ? " 元" : ""}`).join("，");
+      : items.map((x, i) => `${x.label} ${values[i]}${intent === "fee" ? " 元" : ""}`).join("，");
     return this.t(same ? "comparison_same" : "comparison_different", { what });
   }
 

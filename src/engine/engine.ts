@@ -49,6 +49,7 @@ export const PARAMETRIC_INTENTS = [
 const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
+const SPACES = /(?<=\S)[\p{Z}\s]+(?=\S)/u;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
 const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website"]);
 /** The least keyword score of a second question. */
@@ -222,7 +223,8 @@ export class Engine {
       // "大小呢" after the photo spec, "费用怎么算" after retakes: the same topic, asked further.
       ctx.intent = last;
       ctx.confidence = 0.8;
-    } else if (!u.byRule && hasSlots) {
+    } else if (hasSlots && (!u.byRule || (u.intent === "levels" && last && u.norm.text.length <= 12 && this.kb.lexicon.also.some((w) => u.norm.text.includes(w))))) {
+      // (A bare "有吗" reads as whether a level is offered; "三级也有吗" after "二级有面试吗" asks the last question again.)
       if (last && FOLLOWABLE.has(last) && !(e.month !== undefined && !e.occupation && !e.track)) {
         ctx.intent = last === "next_exam" ? "schedule" : last;
         ctx.confidence = 0.8;
@@ -290,7 +292,16 @@ export class Engine {
     // Several levels named ("三级和二级分别几月考"), or named in the last message and not replaced ("那费用呢也一样吗").
     const named = [...new Set(e.levels)];
     const levels = named.length > 1 ? named : named.length === 0 && ctx.session.levels ? ctx.session.levels : [];
-    if (levels.length > 1 && PER_LEVEL.has(intent)) {
+    // Several occupations or tracks asked about together ("电子商务师和供应链管理师三级价钱一样吗"), or in the last
+    // message and not replaced by one named now ("那二级呢").
+    const together = e.together.length > 1 ? e.together : !e.occupation && !e.track ? (ctx.session.together ?? []) : [];
+    if (together.length > 1 && PER_LEVEL.has(intent) && levels.length <= 1) {
+      const each = together.map((t) => ({ ...q, occupation: t.occupation, track: t.track, what: undefined }));
+      const answers = each.map((x) => this.composed(intent, x, ctx)!);
+      const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compareAcross(intent, each) : undefined;
+      a = { text: [comparison, ...answers.map((x) => x.text)].filter(Boolean).join("\n"), clause: answers[0].clause, status: "answered" };
+      ctx.session.together = together;
+    } else if (levels.length > 1 && PER_LEVEL.has(intent)) {
       const answers = levels.map((level) => this.composed(intent, { ...q, level }, ctx)!);
       const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compare(intent, q, levels) : undefined;
       a = { text: [comparison, ...answers.map((x) => x.text)].filter(Boolean).join("\n"), clause: answers[0].clause, status: "answered" };
@@ -298,6 +309,7 @@ export class Engine {
     } else {
       a = this.composed(intent, q, ctx);
       if (named.length) delete ctx.session.levels;
+      if (e.occupation || e.track) delete ctx.session.together;
     }
     // A level the plan does not offer, named with a process question ("平台管理员高级技师报名开了吗"): say so first.
     if (!a && (e.occupation || e.track) && e.level !== undefined && !this.composer.offered(q)) {
@@ -336,10 +348,13 @@ export class Engine {
    */
   private secondIntent(ctx: TurnContext, first: string): string | undefined {
     const u = ctx.u!;
-    if (!u.byRule || !JOINS.test(u.norm.text)) return undefined;
+    // A space between phrases separates them as a comma does ("电商师一级几月考 要多少钱").
+    const spaced = SPACES.test(u.norm.raw);
+    if (!u.byRule || !(JOINS.test(u.norm.text) || spaced)) return undefined;
     const present = presentEntities(u.entities);
-    const bests = u.norm.text
-      .split(JOINS)
+    const chunks = spaced ? u.norm.raw.split(SPACES).map((c) => this.understander.normalised(c)) : [u.norm.text];
+    const bests = chunks
+      .flatMap((c) => c.split(JOINS))
       .filter(Boolean)
       .map((part) => [...this.understander.classifier.ruleScores(part, present)].filter(([intent]) => !SINGLE.has(intent)).sort((x, y) => y[1] - x[1])[0])
       .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN);

@@ -11,6 +11,8 @@ export interface Session {
   level?: number;
   /** Several levels the last question named, for a follow-up such as "那费用呢也一样吗". */
   levels?: number[];
+  /** Occupations or tracks the last question named together, for a follow-up such as "那二级呢". */
+  together?: { occupation: string; track?: string }[];
   /** Residency groups the candidate mentioned ("我是台湾的"), for a later "要带什么证件". */
   residency?: string[];
   lastIntent?: string;

@@ -207,6 +207,8 @@ export const LexiconFile = z.strictObject({
   resultYear: z.array(Pattern),
   yearsAgo: z.record(z.string().min(1), z.number().int().min(0).max(10)),
   exactDate: z.array(Pattern),
+  also: z.array(Text),
+  joiners: z.array(Text),
   dialect: z.record(z.string().min(1), z.string()),
 });
 

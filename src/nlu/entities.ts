@@ -20,6 +20,8 @@ export interface Entities {
   month?: number;
   residency: string[];
   subject?: string;
+  /** Occupations or tracks named together ("电子商务师和供应链管理师", "选品员、平台管理员"), each with its occupation. */
+  together: { occupation: string; track?: string }[];
   /** Every subject named ("理论跟实操各多少钱"). */
   subjects: string[];
   /** Days left before the exam ("考前10天", "离考试还有8天"). */
@@ -84,6 +86,7 @@ export class EntityExtractor {
   private readonly daysToExam: RegExp[];
   private readonly exactDate: RegExp[];
   private readonly resultYear: RegExp[];
+  private readonly joiners: Set<string>;
   private readonly statusPatterns: [Status, RegExp[]][];
 
   constructor(private readonly kb: Knowledge) {
@@ -113,15 +116,28 @@ export class EntityExtractor {
     this.daysToExam = compile(kb.lexicon.daysToExam);
     this.exactDate = compile(kb.lexicon.exactDate);
     this.resultYear = compile(kb.lexicon.resultYear);
+    this.joiners = new Set(kb.lexicon.joiners);
     this.statusPatterns = Object.entries(kb.lexicon.statusPatterns).map(([s, list]) => [s as Status, compile(list)]);
   }
 
   extract(text: string): Entities {
     const hits = this.scan(text);
     const out: Entities = {
-      occupations: [], levels: [], residency: [], subjects: [], relatedOccupations: [], future: false, exactDate: false,
+      occupations: [], levels: [], residency: [], subjects: [], relatedOccupations: [], together: [], future: false, exactDate: false,
       none: { work: false, certificate: false, education: false }, intending: false, self: /我|本人|自己/.test(text),
     };
+    // Names joined to one another by a joiner only are asked about together.
+    const named = hits.filter((h) => h.kind === "occupation" || h.kind === "track");
+    const joined = new Set<Hit>();
+    for (let i = 0; i + 1 < named.length; i++) {
+      if (!this.joiners.has(text.slice(named[i].end, named[i + 1].start))) continue;
+      joined.add(named[i]).add(named[i + 1]);
+    }
+    for (const h of joined) {
+      const occupation = h.kind === "track" ? this.kb.occupations.tracks.find((t) => t.name === h.value)!.occupation : h.value;
+      const item = h.kind === "track" ? { occupation, track: h.value } : { occupation };
+      if (!out.together.some((x) => x.occupation === item.occupation && x.track === item.track)) out.together.push(item);
+    }
     hits.forEach((h, i) => {
       switch (h.kind) {
         case "occupation":
@@ -233,7 +249,7 @@ export class EntityExtractor {
         const end = i + entry.alias.length;
         // A major followed by 专业 or after 学/读 outranks an occupation alias of the same words (电子商务专业,
         // 学电子商务, 信息安全专业).
-        const studied = text.startsWith("专业", end) || /(学|读|念|修|学的|读的|专业是)$/.test(text.slice(Math.max(0, i - 3), i));
+        const studied = text.startsWith("专业", end) || /(学|读|念|修|学的|读的|专业是|学的是|读的是|念的是)$/.test(text.slice(Math.max(0, i - 3), i));
         const bonus = entry.kind === "major" && studied ? 2 : 0;
         hits.push({ ...entry, start: i, end, score: entry.alias.length + bonus });
       }

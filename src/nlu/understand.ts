@@ -58,6 +58,11 @@ export class Understander {
    * What a message asks. A pure function of the text, so the latest results are kept (candidates ask the same
    * questions over and over); callers must not modify what it returns.
    */
+  /** A text as the classifier reads it: normalised, dialect words replaced. */
+  normalised(input: string): string {
+    return normalise(input, this.dialect).text;
+  }
+
   understand(input: string): Understanding {
     const cached = this.cache.get(input);
     if (cached) {

@@ -28,6 +28,13 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   ["faq", "faq-blind8.jsonl", ["b8-e-is-n01"]],
   ["faq", "faq-blind9.jsonl", []],
   ["faq", "faq-blind10.jsonl", []],
+  // "我17岁，能考互联网营销师初级吗": the dialog asks about work (拟从事 or 从事) before saying yes; later in that
+  // conversation "直播销售员那个" is not read as a question while the dialog waits for years; "證書下來後要怎麼領取":
+  // the reply in Traditional says 現場, which the shared scorer folds to 現场 (it folds 場, not 現).
+  ["faq", "faq-blind11.jsonl", ["b11-c14-a", "b11-c14-d", "b11-c21-a"]],
+  // "网络营销那个证": 网络营销 is a major on 电子商务师's lists, and read as that; "物流那个证": the notice names no
+  // occupation 物流; "證書怎麼領取": 現場 again.
+  ["faq", "faq-blind12.jsonl", ["b12-034", "b12-037", "b12-085"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 
@@ -91,10 +98,14 @@ function scored(mode: string, file: string): { failed: string[]; report: string 
   return { failed, report: run.stdout.split("\n").filter((l) => l.startsWith("FAIL") || l.startsWith("  ")).join("\n") };
 }
 
+/** Known failures that come from the shared scorer's partial Traditional→Simplified fold (the check here folds all). */
+const FOLD_ONLY = new Set(["b11-c21-a", "b12-085"]);
+
 describe(`acceptance regression sets (${existsSync(SCORER) ? "shared scorer" : "the scorer's contract, checked here"})`, () => {
   it.each(SETS)("%s %s: every case passes but the known ones", (mode, file, known) => {
     const path = join(ROOT, "tests", "acceptance", file);
-    const { failed, report } = existsSync(SCORER) ? scored(mode, path) : failures(mode, path);
-    expect(failed, report).toEqual(known);
+    const shared = existsSync(SCORER);
+    const { failed, report } = shared ? scored(mode, path) : failures(mode, path);
+    expect(failed, report).toEqual(shared ? known : known.filter((id) => !FOLD_ONLY.has(id)));
   });
 });

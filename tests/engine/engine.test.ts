@@ -302,3 +302,49 @@ describe("engine: counting against the notice, and dates it does not give", () =
     expect(r).toMatch(/工作经历承诺书/);
   });
 });
+
+describe("engine: several names asked together, questions the notice does not answer, English", () => {
+  it("compares the same level of two occupations, and keeps both for a follow-up", async () => {
+    const user = `together-${++n}`;
+    const [fee, second, months] = await say(engine, user, "电子商务师和供应链管理师三级价钱一样吗", "那二级呢", "考试时间一样吗");
+    expect(fee).toMatch(/都是 160 元/);
+    expect(second).toMatch(/电子商务师二级\/技师合计 240 元/);
+    expect(second).toMatch(/供应链管理师二级\/技师合计 240 元/);
+    expect(months).toMatch(/不一样/);
+    expect(months).toMatch(/4月、7月、11月/);
+  });
+  it("compares two tracks, and does not take a job named beside the question for a second subject", async () => {
+    const tracks = await ask("选品员和平台管理员三级考试时间一样吗");
+    expect(tracks).toMatch(/选品员三级\/高级工 12月，平台管理员三级\/高级工 10月/);
+    expect(await ask("我做电商的，想问互联网营销师几月考")).not.toMatch(/电子商务师/);
+  });
+  it("carries the topic over to a level said with 也, and answers a question after a space", async () => {
+    const [, three] = await say(engine, `also-${++n}`, "二级有面试吗", "三级也有吗");
+    expect(three).toMatch(/三级\/高级工要考2科/);
+    const two = await ask("电商师一级几月考 要多少钱");
+    expect(two).toMatch(/3月、5月、8月、11月/);
+    expect(two).toMatch(/240 元/);
+  });
+  it("says what the notice does not cover, and where to ask", async () => {
+    for (const text of ["考试难不难，通过率高吗", "你们有培训班吗", "考完多久能拿到证书", "考场在哪里 具体地址", "考试那天几点开始"]) {
+      const r = await ask(text);
+      expect(r, text).toMatch(/没有写明/);
+      expect(r, text).toMatch(/准考证/);
+      expect(r, text).toMatch(/400-007-5676/);
+    }
+  });
+  it("answers residence, lost IDs and complaints from the notice's clauses", async () => {
+    const hukou = await ask("不是北京户口能报吗");
+    expect(hukou).toMatch(/^可以/);
+    expect(hukou).toMatch(/第二代居民身份证原件或北京社保卡/);
+    expect(await ask("我身份证丢了还能报名吗")).toMatch(/北京社保卡/);
+    expect(await ask("名字要跟报名时填的一样吗")).toMatch(/完全一致/);
+    expect(await ask("你们是不是骗子公司 收钱不办事")).toMatch(/010-68662352/);
+  });
+  it("reads a question in English for its facts", async () => {
+    const fees = await ask("how much is the exam");
+    expect(fees).toMatch(/160/);
+    expect(fees).toMatch(/240/);
+    expect(await ask("when is the e-commerce level 3 exam")).toMatch(/电子商务师三级\/高级工的认定月份是 3月、5月、8月、10月、11月/);
+  });
+});

@@ -169,6 +169,19 @@ describe("entities: days before the exam, exact dates, several subjects or relat
     expect(ents("去年考过一科").resultYear).toEqual({ yearsAgo: 1, said: "去年" });
     expect(ents("今年还能补考吗").resultYear).toBeUndefined();
   });
+  it("should read a listed major after 学的是, not the occupation of the same words", () => {
+    const e = ents("大专刚毕业，学的是电子商务，想报电子商务师四级");
+    expect(e.major).toBe("电子商务");
+    expect(e.occupation).toBe("电子商务师");
+  });
+  it("should take names joined to one another as asked about together", () => {
+    expect(ents("电子商务师和供应链管理师三级价钱一样吗").together).toEqual([{ occupation: "电子商务师" }, { occupation: "供应链管理师" }]);
+    expect(ents("选品员、平台管理员几月考").together).toEqual([
+      { occupation: "互联网营销师", track: "选品员" },
+      { occupation: "互联网营销师", track: "平台管理员" },
+    ]);
+    expect(ents("我做电商的，想问互联网营销师几月考").together).toEqual([]);
+  });
   it("should keep every subject and related occupation named", () => {
     expect(ents("理论跟实操各多少钱").subjects).toHaveLength(2);
     expect(ents("导游和播音员算不算互联网营销师的相关职业").relatedOccupations).toEqual(["导游", "播音员"]);
