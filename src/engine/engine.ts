@@ -49,6 +49,7 @@ export const PARAMETRIC_INTENTS = [
 const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
+/** White space inside a message: a chat's clause separator. */
 const SPACES = /(?<=\S)[\p{Z}\s]+(?=\S)/u;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
 const SINGLE = new Set(["eligibility", "greeting", "thanks", "handoff", "next_exam", "adjustment", "notice_info", "standard", "website"]);
@@ -60,9 +61,9 @@ const COMPARES = /一样|相同|同一|区别|不同|差别|哪个|一致/;
 const PER_LEVEL = new Set(["schedule", "fee", "levels", "overview", "conditions"]);
 /** Intents that a bare "三级呢" / "视频创推员呢" continues. */
 const FOLLOWABLE = new Set<string>([...PARAMETRIC_INTENTS, "overview", "next_exam", "evaluation"]);
-/** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
 /** Answers about when something happens, which the notice gives in months or steps but never as a date. */
 const DATED = new Set(["schedule", "month_list", "overview", "next_exam", "registration", "payment"]);
+/** Intents whose answer depends on the plan year: a question about "the next" exam gets the year caveat. */
 const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "fee", "next_exam", "occupations"]);
 const LOW_CONFIDENCE = 0.55;
 

@@ -227,7 +227,9 @@ export class EntityExtractor {
     for (const p of this.resultYear) {
       const said = p.exec(text)?.[1];
       if (!said) continue;
-      out.resultYear = /^\d{4}$/.test(said) ? { year: Number(said), said: `${said}年` } : { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
+      if (/^\d{4}$/.test(said)) out.resultYear = { year: Number(said), said: `${said}年` };
+      else if (this.kb.lexicon.yearsAgo[said] !== undefined) out.resultYear = { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
+      else continue;
       break;
     }
     // "今年6月毕业" is 应届, "明年才毕业" still 在读.
