@@ -148,8 +148,15 @@ export class DialogRunner {
       if (tracks.length === 1) facts.track = tracks[0];
     }
     const preface: string[] = [];
-    if (facts.occupation && (x.relatedOccupation || (q.otherOccupation && q.otherOccupation !== x.certificate?.occupation))) {
-      preface.push(this.composer.relatedOccupation({ ...q, occupation: facts.occupation }).text);
+    // The job the candidate works in, if they named one: a listed one, another occupation of the plan, or another job.
+    const other = q.otherOccupation && q.otherOccupation !== x.certificate?.occupation ? q.otherOccupation : undefined;
+    const job = x.relatedOccupation ?? other ?? x.unlistedJob;
+    if (facts.occupation && job) {
+      preface.push(this.composer.relatedOccupation({ ...q, occupation: facts.occupation, relatedOccupation: job, relatedOccupations: undefined }).text);
+      // "做了8年电商客服，能报信息安全测试员四级吗": years in a job that is neither this occupation nor a related one
+      // are not years in the field.
+      const related = job === facts.occupation || (this.kb.rules.get(facts.occupation)?.relatedOccupations.includes(job) ?? false);
+      if (!related && facts.yearsInField !== undefined) facts.yearsInField = 0;
     }
     // "网络工程专业可以报信息安全测试员吗": whether the major is listed, before asking the rest.
     if (facts.occupation && x.major && nextField(this.kb, facts) !== undefined) {

@@ -209,6 +209,7 @@ export const LexiconFile = z.strictObject({
   exactDate: z.array(Pattern),
   also: z.array(Text),
   joiners: z.array(Text),
+  jobTitle: z.array(Pattern),
   dialect: z.record(z.string().min(1), z.string()),
 });
 

@@ -44,6 +44,8 @@ export interface Entities {
   none: { work: boolean; certificate: boolean; education: boolean };
   /** Intends to work in the field (拟从事), not yet working in it. */
   intending: boolean;
+  /** A job the candidate does that is none of the knowledge base's names ("当厨师6年"). */
+  unlistedJob?: string;
   /** An occupation named that the plan does not have ("人工智能训练师的认定"). */
   unknownOccupation?: string;
   /** The message speaks of the candidate ("我", "本人"). */
@@ -71,10 +73,11 @@ const KIND_RANK: Record<Kind, number> = {
 };
 
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
-const CERT_AFTER = /^(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
+const CERT_AFTER = /^([（(][^）)]{1,8}[）)])?(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
 const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
 const WORK_CONTEXT = /(工作|从事|做|干|从业|经验|上班|入行)[了过]?$/;
 const WORK_VERB = /工作|从事|做|干|从业|经验|上班|入行/;
+const AFTER = /^(之后|此后|以后|后来|从那以后)/;
 
 export class EntityExtractor {
   private readonly entries = new PrefixIndex<Entry>();
@@ -87,6 +90,7 @@ export class EntityExtractor {
   private readonly exactDate: RegExp[];
   private readonly resultYear: RegExp[];
   private readonly joiners: Set<string>;
+  private readonly jobTitle: RegExp[];
   private readonly statusPatterns: [Status, RegExp[]][];
 
   constructor(private readonly kb: Knowledge) {
@@ -117,6 +121,7 @@ export class EntityExtractor {
     this.exactDate = compile(kb.lexicon.exactDate);
     this.resultYear = compile(kb.lexicon.resultYear);
     this.joiners = new Set(kb.lexicon.joiners);
+    this.jobTitle = compile(kb.lexicon.jobTitle);
     this.statusPatterns = Object.entries(kb.lexicon.statusPatterns).map(([s, list]) => [s as Status, compile(list)]);
   }
 
@@ -126,6 +131,11 @@ export class EntityExtractor {
       occupations: [], levels: [], residency: [], subjects: [], relatedOccupations: [], together: [], future: false, exactDate: false,
       none: { work: false, certificate: false, education: false }, intending: false, self: /我|本人|自己/.test(text),
     };
+    // Of several tracks, the one said with the occupation or a level ("在直播平台做内容审核…能报互联网营销师平台管理员
+    // 五级吗"): the others name where the candidate works.
+    const tracks = hits.filter((h) => h.kind === "track");
+    const asked = tracks.length > 1 ? tracks.find((t) => hits.some((h) => (h.kind === "occupation" || h.kind === "level") && (h.end === t.start || t.end === h.start))) : undefined;
+    if (asked) out.track = asked.value;
     // Names joined to one another by a joiner only are asked about together.
     const named = hits.filter((h) => h.kind === "occupation" || h.kind === "track");
     const joined = new Set<Hit>();
@@ -224,6 +234,13 @@ export class EntityExtractor {
       }
     }
     out.exactDate = any(this.exactDate);
+    for (const p of this.jobTitle) {
+      const m = p.exec(text);
+      if (!m) continue;
+      const start = m.index + m[0].length - m[1].length;
+      if (!hits.some((h) => h.start < start + m[1].length && h.end > start)) out.unlistedJob = m[1];
+      break;
+    }
     for (const p of this.resultYear) {
       const said = p.exec(text)?.[1];
       if (!said) continue;
@@ -279,12 +296,22 @@ export class EntityExtractor {
       if (after === "级" || (m[2] === undefined && after === "份")) continue;
       const n = durationYears(m);
       if (Number.isNaN(n)) continue;
+      // "5年前拿到三级证": when the certificate was obtained, not years of work.
+      if (after === "前") {
+        const rest = text.slice(m.index + m[0].length).split(/[，,。；;！!？?]/)[0];
+        if (out.certificate && (CERT_CONTEXT.test(rest) || CERT_CONTEXT.test(text.slice(Math.max(0, m.index - 4), m.index)))) out.certificate.years ??= n;
+        continue;
+      }
       // Only the clause the number is in: "有三级证书，工作6年了" is six years of work, not of the certificate.
       const clauses = text.slice(0, m.index).split(/[，,。；;！!？?、]/);
       const context = clauses.at(-1)!.slice(-12);
       // "取得四级证书后工作了4年" is work since the certificate; "有证书工作6年" is work in all.
       // "拿证后一直做电商，到现在整整4年": a clause that only counts on from a certificate in the one before.
-      const countsOn = clauses.length > 1 && /证书?后/.test(clauses.at(-2)!) && !CERT_CONTEXT.test(context) && !WORK_VERB.test(context);
+      // "五年前拿到三级证，之后一直做运营满5年": so does a clause that starts with 之后 after the certificate's.
+      // A clause after the certificate: "拿证后…", or "之后…" once a certificate was mentioned.
+      const afterCert = (k: number) => /证书?后/.test(clauses[k]) || (AFTER.test(clauses[k]) && clauses.slice(0, k).some((c) => CERT_CONTEXT.test(c)));
+      const last = clauses.length - 1;
+      const countsOn = (last > 0 && afterCert(last - 1) && !CERT_CONTEXT.test(context) && !WORK_VERB.test(context)) || (AFTER.test(clauses[last]) && afterCert(last));
       const sinceCert = countsOn || (CERT_CONTEXT.test(context) && (/证书?后|取证后|拿证后/.test(context) || !WORK_CONTEXT.test(context)));
       if (sinceCert && out.certificate) out.certificate.years ??= n;
       else out.years ??= n;

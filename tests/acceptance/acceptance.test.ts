@@ -35,6 +35,8 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "网络营销那个证": 网络营销 is a major on 电子商务师's lists, and read as that; "物流那个证": the notice names no
   // occupation 物流; "證書怎麼領取": 現場 again.
   ["faq", "faq-blind12.jsonl", ["b12-034", "b12-037", "b12-085"]],
+  // "我今年16歲…職高在讀，週末在網店幫忙選品，能報…選品員五級嗎": the dialog asks about work before saying yes.
+  ["faq", "faq-blind13.jsonl", ["b13-025"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

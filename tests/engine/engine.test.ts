@@ -348,3 +348,19 @@ describe("engine: several names asked together, questions the notice does not an
     expect(await ask("when is the e-commerce level 3 exam")).toMatch(/电子商务师三级\/高级工的认定月份是 3月、5月、8月、10月、11月/);
   });
 });
+
+describe("engine: years of work in a job outside the occupation and its related ones", () => {
+  it("says the job is not related and does not count its years", async () => {
+    const r = await ask("做了8年电商客服，没有证书，高中学历，能报信息安全测试员四级吗");
+    expect(r).toMatch(/^电子商务师不在通知所列信息安全测试员的相关职业中/);
+    expect(r).toMatch(/暂不符合/);
+    const cook = await ask("在饭店当厨师6年了，没有任何职业证书，能报电子商务师四级吗");
+    expect(cook).toMatch(/^厨师不在通知所列电子商务师的相关职业中/);
+    expect(cook).not.toMatch(/可以报电子商务师四级/);
+  });
+  it("counts the years of a related job", async () => {
+    const r = await ask("我做了6年采购员，没有证书，能报供应链管理师三级吗");
+    expect(r).toMatch(/采购员在供应链管理师的相关职业列表中/);
+    expect(r).toMatch(/工作6年/);
+  });
+});

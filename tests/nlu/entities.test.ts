@@ -182,6 +182,20 @@ describe("entities: days before the exam, exact dates, several subjects or relat
     ]);
     expect(ents("我做电商的，想问互联网营销师几月考").together).toEqual([]);
   });
+  it("should read when a certificate was obtained and the work counted on after it", () => {
+    expect(ents("五年前拿到电子商务师三级证，之后一直在电商公司做运营满5年").certificate).toMatchObject({ level: 3, years: 5 });
+    expect(ents("供应链管理师二级证是5年前拿的，之后一直当供应链经理，满5年了").certificate).toMatchObject({ level: 2, years: 5 });
+    const later = ents("我做采购15年了，供应链管理师二级证是3年前才拿的");
+    expect(later.years).toBe(15);
+    expect(later.certificate).toMatchObject({ level: 2, years: 3 });
+    expect(ents("5年前拿了互联网营销师三级（视频创推员）证").certificate).toMatchObject({ level: 3, years: 5 });
+  });
+  it("should note a job outside the lists, and take the track said with the occupation", () => {
+    expect(ents("在饭店当厨师6年了").unlistedJob).toBe("厨师");
+    expect(ents("做了6年汽车修理工，没有证").unlistedJob).toBe("汽车修理工");
+    expect(ents("我做了6年采购员").unlistedJob).toBeUndefined();
+    expect(ents("在直播平台做内容审核1年了，能报互联网营销师平台管理员五级吗").track).toBe("平台管理员");
+  });
   it("should keep every subject and related occupation named", () => {
     expect(ents("理论跟实操各多少钱").subjects).toHaveLength(2);
     expect(ents("导游和播音员算不算互联网营销师的相关职业").relatedOccupations).toEqual(["导游", "播音员"]);
