@@ -37,6 +37,7 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   ["faq", "faq-blind12.jsonl", ["b12-034", "b12-037", "b12-085"]],
   // "我今年16歲…職高在讀，週末在網店幫忙選品，能報…選品員五級嗎": the dialog asks about work before saying yes.
   ["faq", "faq-blind13.jsonl", ["b13-025"]],
+  ["faq", "faq-blind14.jsonl", []],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

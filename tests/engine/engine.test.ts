@@ -364,3 +364,28 @@ describe("engine: years of work in a job outside the occupation and its related 
     expect(r).toMatch(/工作6年/);
   });
 });
+
+describe("engine: details the notice leaves open are said to be open, with the hotline", () => {
+  it.each([
+    ["工作经历承诺书要盖章吗", /工作经历承诺书/],
+    ["电子发票还是纸质的", /申领考试费发票/],
+    ["我朋友去帮我领证书可以吗", /现场领取/],
+    ["周末上班吗", /8:30-17:30/],
+    ["拿临时身份证可以吗", /第二代居民身份证原件或北京社保卡/],
+    ["我朋友在外地出差 我能帮他报名吗", /考试报名/],
+  ])("%s", async (text, fact) => {
+    const r = await ask(text);
+    expect(r).toMatch(fact);
+    expect(r).toMatch(/没有写明/);
+    expect(r).toMatch(/400-007-5676/);
+  });
+  it("gives every way to reach the office when the hotline does not answer", async () => {
+    const r = await ask("热线打不通 还有别的联系方式吗");
+    expect(r).toMatch(/jinengpingjia/);
+    expect(r).toMatch(/玉泉路63号/);
+  });
+  it("reads 过没过 as a question about results, and 审核过了没有 as one about the review", async () => {
+    expect(await ask("我家孩子考完了 怎么知道自己过没过")).toMatch(/15个工作日内/);
+    expect(await ask("怎么知道资格审核过了没有")).toMatch(/短信/);
+  });
+});
