@@ -3,7 +3,7 @@
  * `npm run --silent eligibility -- --jsonl`): by the shared acceptance scorer when it is beside the project
  * (../shared/acceptance, as on the development machines), otherwise by the same contract checked here, so that a
  * clean checkout in CI runs them too. Written from the notice by people who did not read the code. Every case must
- * pass except the few listed as known: a dialog's question where the case expected a verdict, or a wording.
+ * pass except the few listed as known, each with its reason beside it.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
