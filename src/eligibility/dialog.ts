@@ -141,7 +141,8 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
     }
     case "age": {
       const m = /^(?:我|他|她|孩子)?(?:今年)?(?:才|已经)?(\d{1,3}|[一二三四五六七八九十]{1,3})(?:周岁|岁)?(半|多)?(?:了)?$/.exec(text);
-      const n = m ? parseNumber(m[1]) + (m[2] === "半" ? 0.5 : 0) : NaN;
+      // Or said in a sentence: "今年刚满16周岁".
+      const n = m ? parseNumber(m[1]) + (m[2] === "半" ? 0.5 : 0) : (e().age ?? NaN);
       return Number.isFinite(n) && n >= 10 && n <= 100 ? { ok: true, value: { age: n } } : { ok: false };
     }
     case "certificate": {
@@ -173,7 +174,8 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
       const x = e();
       const known = { ...(x.school ? { school: x.school } : {}), ...(x.status ? { status: x.status } : {}), ...(x.major ? { major: x.major } : {}), ...(x.program ? { program: x.program } : {}) };
       const yn = parseYesNo(text, kb);
-      if (!yn.ok) return x.school ? { ok: true, value: { education: known } } : { ok: false };
+      // "普通高中毕业就出来工作了", "学历是初中": none of the schools asked about.
+      if (!yn.ok) return x.school ? { ok: true, value: { education: known } } : x.none.education ? { ok: true, value: { education: null } } : { ok: false };
       return { ok: true, value: { education: yn.value ? known : null } };
     }
     case "education.school": {

@@ -75,6 +75,16 @@ export class DialogRunner {
       state.facts = fillUnknown(merge(state.facts, parsed.value), extra);
       return this.ask(ctx, state);
     }
+    // Not an answer to this question, but facts the dialog has not got yet ("大专毕业，学的市场营销" when asked the years):
+    // they are taken, and the next open question asked.
+    const volunteered = fillUnknown(state.facts, { ...factsFromEntities(this.kb, u.entities), occupation: undefined, track: undefined, level: undefined });
+    const choosing = state.asking === "occupation" || state.asking === "level";
+    const restarting = u.intent === "eligibility" && u.entities.occupation;
+    if (!choosing && !restarting && JSON.stringify(volunteered) !== JSON.stringify(state.facts)) {
+      state.history.push(state.facts);
+      state.facts = volunteered;
+      return this.ask(ctx, state);
+    }
     // Not an answer: a question about something else is answered, and the dialog waits where it was.
     if (u.byRule && u.intent !== "eligibility" && u.confidence >= INTERRUPT_CONFIDENCE) {
       ctx.intent = undefined;

@@ -38,6 +38,10 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "我今年16歲…職高在讀，週末在網店幫忙選品，能報…選品員五級嗎": the dialog asks about work before saying yes.
   ["faq", "faq-blind13.jsonl", ["b13-025"]],
   ["faq", "faq-blind14.jsonl", []],
+  // Facts given over several turns: "说错了，是拿证后干满4年了" (a correction of an earlier answer is not taken),
+  // "我想报直播销售员二级" then a certificate of the occupation (the not-offered level is dropped, not said again),
+  // "沒有二級證" while the dialog asks about schooling, and a 大专 major said while it asks the years.
+  ["faq", "faq-blind16.jsonl", ["b16-c03-d", "b16-c13-d", "b16-c18-c", "b16-c19-c"]],
   ["eligibility", "eligibility-blind.jsonl", []],
 ];
 

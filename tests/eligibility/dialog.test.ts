@@ -130,6 +130,22 @@ describe("eligibility dialog", () => {
     expect(next).not.toContain("所学专业");
   });
 
+  it("should take facts given instead of the answer asked for, and ask what is still open", async () => {
+    const engine = makeEngine();
+    const [, schooling, verdict] = await say(engine, "volunteer-1", "我想报电子商务师三级", "大专毕业，学的市场营销", "没有证书，工作才1年");
+    // Asked the years, told the schooling: taken, and the next open question asked instead of "没能识别".
+    expect(schooling).not.toMatch(/没能识别/);
+    expect(verdict).toMatch(/暂不符合|还不足|还差/);
+  });
+
+  it("should read schooling below the schools asked about, and an age said in a sentence", async () => {
+    const engine = makeEngine();
+    const r = await say(engine, "school-1", "电子商务师中级能报吗", "做网店客服干了4年", "没考过任何证", "普通高中毕业就出来工作了");
+    expect(r.at(-1)).toMatch(/暂不符合/);
+    const [, , age] = await say(makeEngine(), "age-1", "我想报直播销售员五级", "打算以后做带货主播", "今年刚满16周岁");
+    expect(age).not.toMatch(/没能识别/);
+  });
+
   it("should tell a shortfall from the opening message and the conditions still open", async () => {
     const [r] = await say(engine, user(), "我做电商快5年了，能报电子商务师四级吗");
     // Said as 还不足 rather than 不满足: the same candidate may still qualify by another condition.
