@@ -167,7 +167,7 @@ export class Engine {
   private finish(ctx: TurnContext): TurnResult {
     const parts = [...ctx.parts];
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
-    if (ctx.clause) parts.push(render(this.kb.replies.source, { clause: ctx.clause }, this.composer.vars));
+    if (ctx.clause) parts.push(render(this.kb.replies.source, { clause: this.clauseLabel(ctx.clause) }, this.composer.vars));
     const traditional = ctx.u?.norm.traditional ?? false;
     const reply = traditional ? this.toTraditional(parts.join("\n")) : parts.join("\n");
     const intent = ctx.intent ?? "none";
@@ -249,14 +249,18 @@ export class Engine {
     // Facts about the candidate ("我干了3年电商，没有证书，行不行") make a question about their own eligibility.
     // A school or status asked about in general ("技工院校学生按哪个目录", "技师班的在读学生要什么条件") is not theirs.
     const asksWhich = /哪些|什么|啥|哪个|呢$/.test(u.norm.text);
+    // "没证书直接报三级需要几年工作经验", "四级证书拿到多久可以报三级": what a level requires, asked in general.
+    const asksRequirement = !e.self && this.kb.lexicon.asksRequirement.some((w) => u.norm.text.includes(w));
     const personal =
-      e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
-      e.age !== undefined || Boolean(((e.status || e.school) && (e.self || !asksWhich)) || (e.major && e.self));
+      !asksRequirement &&
+      (e.years !== undefined || e.certificate !== undefined || e.none.work || e.none.certificate || e.none.education ||
+        e.age !== undefined || Boolean(((e.status || e.school) && (e.self || !asksWhich)) || (e.major && e.self)));
     // (Not "算…相关专业吗": whether a major or job is on the lists is answered from the lists.)
     const membership = /算|属于|对口|是不是/.test(u.norm.text);
     const aboutLists = ["conditions", "overview", "none", ...(membership ? [] : ["related_major", "related_occupation"])].includes(ctx.intent!);
     if (personal && ctx.intent !== "eligibility" && (aboutLists || (u.ruleScores.get("eligibility") ?? 0) > 0)) ctx.intent = "eligibility";
     else if (ctx.intent === "eligibility" && e.future && !personal && e.occupation) ctx.intent = "schedule"; // "明年还能考电子商务师吗"
+    else if (ctx.intent === "eligibility" && asksRequirement) ctx.intent = "conditions"; // "四级证书拿到多久可以报三级"
     else if (ctx.intent === "eligibility" && !personal) {
       // "想报考供应链管理师二级，请问几月有考试": with nothing said about the candidate, the other question is the one.
       const other = [...u.ruleScores].filter(([intent]) => ANSWERS_BESIDE_WANTING.has(intent)).sort((a, b) => b[1] - a[1])[0];
@@ -361,6 +365,14 @@ export class Engine {
       .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN);
     if (!bests.some(([intent]) => intent === first)) return undefined;
     return bests.find(([intent]) => intent !== first)?.[0];
+  }
+
+  /** "二" alone is a whole part of the notice: named with its heading ("第二部分（认定评价方式）"); "三（四）" stays. */
+  private clauseLabel(clause: string): string {
+    return clause
+      .split("、")
+      .map((c) => (this.kb.notice.parts[c] ? render(this.kb.replies.source_part, { part: c, heading: this.kb.notice.parts[c] }) : c))
+      .join("、");
   }
 
   /** Built on the first reply in Traditional script, from the text replies are made of. */

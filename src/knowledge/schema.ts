@@ -27,6 +27,7 @@ export const NoticeFile = z.strictObject({
   basis: Text,
   certificateIssuer: Text,
   adjustment: z.strictObject({ clause: Clause, text: Text }),
+  parts: z.record(z.string().regex(/^[一二三四五六七八九十]+$/, "部分编号应为汉字数字"), Text),
   ticket: z.strictObject({ clause: Clause, daysBeforeExam: z.number().int().min(1).max(60) }),
   retake: z.strictObject({ clause: Clause, keepYears: z.number().int().min(1).max(10) }),
 });
@@ -208,6 +209,7 @@ export const LexiconFile = z.strictObject({
   yearsAgo: z.record(z.string().min(1), z.number().int().min(0).max(10)),
   exactDate: z.array(Pattern),
   also: z.array(Text),
+  asksRequirement: z.array(Text),
   joiners: z.array(Text),
   jobTitle: z.array(Pattern),
   dialect: z.record(z.string().min(1), z.string()),

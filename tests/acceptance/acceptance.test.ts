@@ -38,6 +38,9 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "我今年16歲…職高在讀，週末在網店幫忙選品，能報…選品員五級嗎": the dialog asks about work before saying yes.
   ["faq", "faq-blind13.jsonl", ["b13-025"]],
   ["faq", "faq-blind14.jsonl", []],
+  // "没交费能打印准考证吗": the answer says who can print it (已成功缴费的考生), not "no" in so many words;
+  // "技师学院预备技师班学生能报二级吗" is taken as the asker's own case and starts the dialog.
+  ["faq", "faq-blind15.jsonl", ["b15-042", "b15-069"]],
   // Facts given over several turns: "说错了，是拿证后干满4年了" (a correction of an earlier answer is not taken),
   // "我想报直播销售员二级" then a certificate of the occupation (the not-offered level is dropped, not said again),
   // "沒有二級證" while the dialog asks about schooling, and a 大专 major said while it asks the years.

@@ -12,7 +12,7 @@ describe("engine: schedules (一)", () => {
     const r = await ask("直播销售员四级几月考");
     expect(r).toContain("3月、6月、9月");
     expect(r).toContain("2024年");
-    expect(r).toMatch(/依据：.*一）/);
+    expect(r).toMatch(/依据：.*第一部分（认定项目及实施机构）/);
     expect(r).not.toContain("4月");
   });
   it("should give the merged months of 电子商务师 三级 and 二级", async () => {
@@ -387,5 +387,21 @@ describe("engine: details the notice leaves open are said to be open, with the h
   it("reads 过没过 as a question about results, and 审核过了没有 as one about the review", async () => {
     expect(await ask("我家孩子考完了 怎么知道自己过没过")).toMatch(/15个工作日内/);
     expect(await ask("怎么知道资格审核过了没有")).toMatch(/短信/);
+  });
+});
+
+describe("engine: the clause an answer rests on, for hotline staff", () => {
+  it("names a whole part of the notice with its heading, and keeps a sub-clause as it is", async () => {
+    expect(await ask("理论知识怎么考")).toMatch(/（依据：2024年认定通知 第二部分（认定评价方式））$/);
+    expect(await ask("国家职业标准调整了，认定会变吗")).toMatch(/第五部分（有关情况说明）/);
+    expect(await ask("准考证什么时候打印")).toMatch(/（依据：2024年认定通知 三（四））$/);
+    expect(await ask("电子商务师三级几月考")).toMatch(/第一部分（认定项目及实施机构）/);
+  });
+  it("answers what a level requires when asked in general, not as the asker's own case", async () => {
+    const r = await ask("没证书直接报三级需要几年工作经验");
+    expect(r).toMatch(/满10年/);
+    expect(r).not.toMatch(/我们来做资格自测/);
+    expect(await ask("四级证书拿到多久可以报三级")).toMatch(/满4年/);
+    expect(await ask("申报条件在哪看")).toMatch(/附件1/);
   });
 });
