@@ -18,6 +18,12 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default("./data"),
   /** A notice folder to use instead of the latest in knowledge/. */
   KNOWLEDGE_DIR: optionalText,
+  /**
+   * The script of replies: "notice" (default) answers in the notice's own script, Simplified, so that document names
+   * and the platform's labels read exactly as the candidate will find them; "asked" answers a question written in
+   * Traditional script in Traditional.
+   */
+  REPLY_SCRIPT: z.enum(["notice", "asked"]).default("notice"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** memory: lost on restart; sqlite: under DATA_DIR (default); redis: shared by several instances (REDIS_URL). */
   SESSION_STORE: z.enum(["memory", "sqlite", "redis"]).default("sqlite"),

@@ -37,6 +37,8 @@ export interface EngineOptions {
   /** A turn that takes longer than this is answered with an apology. */
   turnTimeoutMs?: number;
   now?: () => number;
+  /** "notice": replies in the notice's script (Simplified); "asked": in Traditional when asked in it (REPLY_SCRIPT). */
+  replyScript?: "notice" | "asked";
 }
 
 /** The intents answered by composing facts; every other intent needs a canned answer in answers.yaml. */
@@ -94,6 +96,7 @@ export class Engine {
   private readonly dialog: DialogRunner;
   private readonly canned: Map<string, Knowledge["answers"][number]>;
   private readonly timeoutMs: number;
+  private readonly replyScript: "notice" | "asked";
   private readonly continuations: Map<string, Set<string>>;
   private traditional?: (reply: string) => string;
   private readonly now: () => number;
@@ -103,6 +106,7 @@ export class Engine {
     this.unanswered = options.unanswered ?? new MemoryUnansweredLog();
     this.logger = options.logger ?? stderrLogger;
     this.timeoutMs = options.turnTimeoutMs ?? 5_000;
+    this.replyScript = options.replyScript ?? "notice";
     this.now = options.now ?? Date.now;
     this.understander = new Understander(kb);
     this.composer = new Composer(kb);
@@ -169,7 +173,7 @@ export class Engine {
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
     if (ctx.clause) parts.push(render(this.kb.replies.source, { clause: this.clauseLabel(ctx.clause) }, this.composer.vars));
     const traditional = ctx.u?.norm.traditional ?? false;
-    const reply = traditional ? this.toTraditional(parts.join("\n")) : parts.join("\n");
+    const reply = traditional && this.replyScript === "asked" ? this.toTraditional(parts.join("\n")) : parts.join("\n");
     const intent = ctx.intent ?? "none";
     const confidence = ctx.confidence ?? 0;
     const status = ctx.status ?? "answered";

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   const { kb, engine } = createApp({
     knowledge: config.KNOWLEDGE_DIR ? { noticeDir: config.KNOWLEDGE_DIR } : undefined,
-    engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log },
+    engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
   });
   log.info({ notice: kb.notice.docNumber, year: kb.notice.year, version }, "知识库与引擎已加载");
 
