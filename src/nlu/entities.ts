@@ -219,7 +219,7 @@ export class EntityExtractor {
     }
     this.numbers(text, out);
     if (!out.occupation && !out.relatedOccupation) {
-      const m = /([\p{Script=Han}]{2,10}?(?:师|员))的?(?:认定|考试|证书|证|考)/u.exec(text);
+      const m = /([\p{Script=Han}]{2,10}?(?:师|员))的?(?:认定|考试|证书|证|考|几月|哪个月|什么时候|啥时候|多少钱|报名|能报|可以报)/u.exec(text);
       // Only words that are none of the knowledge base's names (电商师 is 电子商务师; 营销员 a related occupation).
       if (m && !hits.some((h) => h.start < m.index + m[1].length && h.end > m.index)) out.unknownOccupation = m[1].replace(/^(?:今年|明年|请问|问下|问一下|你们|这里|有没有|还有|有|考|报|想考|想报|能考|能报|我想|我)+/, "");
     }
@@ -294,6 +294,8 @@ export class EntityExtractor {
       if (/\d/.test(before) || /^\d{4}$/.test(digits)) continue; // 2024年 is a year, not a duration
       const after = text.slice(m.index + m[0].length, m.index + m[0].length + 1);
       if (after === "级" || (m[2] === undefined && after === "份")) continue;
+      // "一年有哪几个月", "一年内有一次补考机会", "一年考几次": a span of the calendar, not years of work.
+      if (/^(有|内|中|里|几|考|多少|一次|两次|之内)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 2))) continue;
       const n = durationYears(m);
       if (Number.isNaN(n)) continue;
       // "5年前拿到三级证": when the certificate was obtained, not years of work.

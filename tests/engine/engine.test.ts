@@ -209,10 +209,14 @@ describe("engine: fallback, handoff and robustness", () => {
     expect(r.status).toBe("handoff");
     expect(r.replies[0]).toContain("400-007-5676");
   });
-  it("should answer in Traditional script when asked in it", async () => {
+  it("should answer a Traditional question in the notice's script, or in Traditional with REPLY_SCRIPT=asked", async () => {
     const r = await ask("電子商務師二級多少錢");
-    expect(r).toContain("電子商務師");
+    expect(r).toContain("电子商务师");
     expect(r).toContain("240");
+    const asked = makeEngine({ replyScript: "asked" });
+    const [t] = await say(asked, "script-1", "電子商務師二級多少錢");
+    expect(t).toContain("電子商務師");
+    expect(t).toContain("240");
   });
   it("should give the same answer to the same question every time", async () => {
     const a = await ask("直播销售员四级几月考");
@@ -403,5 +407,23 @@ describe("engine: the clause an answer rests on, for hotline staff", () => {
     expect(r).not.toMatch(/我们来做资格自测/);
     expect(await ask("四级证书拿到多久可以报三级")).toMatch(/满4年/);
     expect(await ask("申报条件在哪看")).toMatch(/附件1/);
+  });
+});
+
+describe("engine: words from the eighteenth set (Traditional and Cantonese) and a few general ones", () => {
+  it.each([
+    ["電子商務師二級（技師）一年有哪幾個月份可以報考？", /3月、5月、8月、10月、11月/],
+    ["直播銷售員三級／高級工，請問有哪些月份可以報名參加？", /6月、9月/],
+    ["互聯網營銷師五級要繳費多少？", /160/],
+    ["供應鏈管理師三級需要付綜合評審的費用嗎？", /160/],
+    ["張相要幾大？檔案大小有冇限制？", /40-80/],
+    ["收到什麼通知之後才可以繳費？", /资质审核通过的短信/],
+    ["人力资源管理师几月考", /人力资源管理师/],
+    ["你是机器人吗", /咨询助手/],
+  ])("%s", async (text, fact) => {
+    expect(await ask(text)).toMatch(fact);
+  });
+  it("does not take 一年 of the calendar for a year of work", async () => {
+    expect(await ask("电子商务师一年考几次")).not.toMatch(/资格自测/);
   });
 });
