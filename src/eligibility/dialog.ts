@@ -7,7 +7,7 @@ import { PROGRAMS, SCHOOLS, type Program, type School, type Status } from "../kn
 import { levelLabel, offeredLevels, render, tracksOf } from "../knowledge/facts.js";
 import type { Entities } from "../nlu/entities.js";
 import { DURATION, durationYears, formatYears, parseNumber } from "../nlu/normalize.js";
-import { checkLevel, suggest, type Facts, type Field } from "./rules.js";
+import { checkLevel, isRelatedJob, suggest, type Facts, type Field } from "./rules.js";
 
 export type AskField = "occupation" | "level" | Field;
 
@@ -207,7 +207,7 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
 function relatedness(kb: Knowledge, x: Entities, occupation?: string): { related?: boolean } {
   const named = x.certificate?.occupation ?? x.relatedOccupation ?? x.occupations[0];
   if (!named || !occupation) return {};
-  return { related: named === occupation || (kb.rules.get(occupation)?.relatedOccupations.includes(named) ?? false) };
+  return { related: isRelatedJob(kb, named, occupation) };
 }
 
 /** Merges an answer into the facts; a new occupation or track drops the level and track that belonged to the old one. */

@@ -269,3 +269,8 @@ export function suggest(kb: Knowledge, f: Facts & { occupation: string }, comple
   }
   return null;
 }
+
+/** Whether a job counts as "本职业或相关职业" for an occupation: the occupation itself or one on its list (附件1). */
+export function isRelatedJob(kb: Knowledge, job: string, occupation: string): boolean {
+  return job === occupation || (kb.rules.get(occupation)?.relatedOccupations.includes(job) ?? false);
+}

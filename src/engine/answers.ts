@@ -14,7 +14,7 @@ import {
   reviewLevels,
   tracksOf,
 } from "../knowledge/facts.js";
-import { allMaterials, checkLevel, conditionMaterials, listsFor, result, suggest, type Facts } from "../eligibility/rules.js";
+import { allMaterials, checkLevel, conditionMaterials, isRelatedJob, listsFor, result, suggest, type Facts } from "../eligibility/rules.js";
 
 /** What a question is about, after conversation context has filled the gaps. */
 export interface Query {
@@ -300,8 +300,7 @@ export class Composer {
     const job = q.relatedOccupation ?? q.otherOccupation;
     const list = rules.relatedOccupations.join("、");
     if (!job) return { text: this.t("related_occ_list", { occupation: q.occupation, list }), clause, status: "answered" };
-    if (job === q.occupation) return { text: this.t("related_occ_yes", { job, occupation: q.occupation }), clause, status: "answered" };
-    const yes = rules.relatedOccupations.includes(job);
+    const yes = isRelatedJob(this.kb, job, q.occupation);
     return { text: this.t(yes ? "related_occ_yes" : "related_occ_no", { job, occupation: q.occupation, list }), clause, status: "answered" };
   }
 
@@ -364,19 +363,15 @@ export class Composer {
   }
 
   /** "三级和四级考试时间一样吗": whether the levels named share their months (schedule) or their fee (fee). */
-  compare(intent: string, q: Query, levels: number[]): string | undefined {
-    if (!q.occupation) return undefined;
-    return this.compareItems(intent, levels.map((level) => ({ q: { ...q, level }, label: levelLabel(this.kb, level) })));
-  }
-
-  /** The same level of several occupations or tracks ("电子商务师和供应链管理师三级价钱一样吗"). */
-  compareAcross(intent: string, qs: Query[]): string | undefined {
-    if (qs.some((q) => q.level === undefined)) return undefined;
-    return this.compareItems(intent, qs.map((q) => ({ q, label: `${q.track ?? q.occupation}${levelLabel(this.kb, q.level!)}` })));
-  }
-
-  /** Whether the fee or the months of each item are the same, or how they differ; undefined when one has none. */
-  private compareItems(intent: string, items: { q: Query; label: string }[]): string | undefined {
+  /**
+   * Whether the fee or the months of several questions are the same, or how they differ: levels of one occupation
+   * ("三级和二级一样吗") or one level of several occupations or tracks ("电子商务师和供应链管理师三级价钱一样吗").
+   * Undefined when one of them names no occupation or level, or has no such row.
+   */
+  compare(intent: string, qs: Query[]): string | undefined {
+    if (qs.some((q) => !q.occupation || q.level === undefined)) return undefined;
+    const across = new Set(qs.map((q) => q.track ?? q.occupation)).size > 1;
+    const items = qs.map((q) => ({ q, label: `${across ? (q.track ?? q.occupation) : ""}${levelLabel(this.kb, q.level!)}` }));
     const value = ({ q }: { q: Query }): string | undefined => {
       if (intent === "fee") return feeRow(this.kb, q.occupation!, q.level!)?.total.toString();
       const rows = planRows(this.kb, { occupation: q.occupation, track: q.track, level: q.level });

@@ -2,7 +2,7 @@
 import type { Knowledge } from "../knowledge/load.js";
 import { levelLabel, render, tracksOf } from "../knowledge/facts.js";
 import { describeFacts, factsFromEntities, fillUnknown, levelToProbe, merge, nextField, parseAnswer, prompt, DIALOG_VERSION, type DialogState } from "../eligibility/dialog.js";
-import type { Facts } from "../eligibility/rules.js";
+import { isRelatedJob, type Facts } from "../eligibility/rules.js";
 import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
 import type { Handler } from "./chain.js";
@@ -165,8 +165,7 @@ export class DialogRunner {
       preface.push(this.composer.relatedOccupation({ ...q, occupation: facts.occupation, relatedOccupation: job, relatedOccupations: undefined }).text);
       // "做了8年电商客服，能报信息安全测试员四级吗": years in a job that is neither this occupation nor a related one
       // are not years in the field.
-      const related = job === facts.occupation || (this.kb.rules.get(facts.occupation)?.relatedOccupations.includes(job) ?? false);
-      if (!related && facts.yearsInField !== undefined) facts.yearsInField = 0;
+      if (!isRelatedJob(this.kb, job, facts.occupation) && facts.yearsInField !== undefined) facts.yearsInField = 0;
     }
     // "网络工程专业可以报信息安全测试员吗": whether the major is listed, before asking the rest.
     if (facts.occupation && x.major && nextField(this.kb, facts) !== undefined) {

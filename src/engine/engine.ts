@@ -304,17 +304,16 @@ export class Engine {
     // Several occupations or tracks asked about together ("电子商务师和供应链管理师三级价钱一样吗"), or in the last
     // message and not replaced by one named now ("那二级呢").
     const together = e.together.length > 1 ? e.together : !e.occupation && !e.track ? (ctx.session.together ?? []) : [];
-    if (together.length > 1 && PER_LEVEL.has(intent) && levels.length <= 1) {
-      const each = together.map((t) => ({ ...q, occupation: t.occupation, track: t.track, what: undefined }));
+    const across = together.length > 1 && levels.length <= 1;
+    const each: Query[] = across
+      ? together.map((t) => ({ ...q, occupation: t.occupation, track: t.track, what: undefined }))
+      : levels.length > 1 ? levels.map((level) => ({ ...q, level })) : [];
+    if (each.length > 1 && PER_LEVEL.has(intent)) {
       const answers = each.map((x) => this.composed(intent, x, ctx)!);
-      const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compareAcross(intent, each) : undefined;
+      const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compare(intent, each) : undefined;
       a = { text: [comparison, ...answers.map((x) => x.text)].filter(Boolean).join("\n"), clause: answers[0].clause, status: "answered" };
-      ctx.session.together = together;
-    } else if (levels.length > 1 && PER_LEVEL.has(intent)) {
-      const answers = levels.map((level) => this.composed(intent, { ...q, level }, ctx)!);
-      const comparison = COMPARES.test(ctx.u!.norm.text) ? this.composer.compare(intent, q, levels) : undefined;
-      a = { text: [comparison, ...answers.map((x) => x.text)].filter(Boolean).join("\n"), clause: answers[0].clause, status: "answered" };
-      ctx.session.levels = levels;
+      if (across) ctx.session.together = together;
+      else ctx.session.levels = levels;
     } else {
       a = this.composed(intent, q, ctx);
       if (named.length) delete ctx.session.levels;

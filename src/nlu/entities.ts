@@ -75,8 +75,8 @@ const KIND_RANK: Record<Kind, number> = {
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
 const CERT_AFTER = /^([（(][^）)]{1,8}[）)])?(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
 const CERT_CONTEXT = /(证书|证|持证|拿证|取证)/;
-const WORK_CONTEXT = /(工作|从事|做|干|从业|经验|上班|入行)[了过]?$/;
 const WORK_VERB = /工作|从事|做|干|从业|经验|上班|入行/;
+const WORK_CONTEXT = new RegExp(`(${WORK_VERB.source})[了过]?$`);
 const AFTER = /^(之后|此后|以后|后来|从那以后)/;
 
 export class EntityExtractor {
@@ -226,29 +226,19 @@ export class EntityExtractor {
     const any = (patterns: RegExp[]) => patterns.some((p) => p.test(text));
     out.none = { work: any(this.none.work), certificate: any(this.none.certificate), education: any(this.none.education) };
     out.intending = any(this.intending);
-    for (const p of this.daysToExam) {
-      const days = parseNumber(p.exec(text)?.[1] ?? "");
-      if (Number.isInteger(days)) {
-        out.daysToExam = days;
-        break;
-      }
-    }
+    /** The first of the patterns that matches; the lexicon's patterns carry what they read as their first group. */
+    const first = (patterns: RegExp[]) => patterns.reduce<RegExpExecArray | null>((m, p) => m ?? p.exec(text), null);
+    const days = parseNumber(first(this.daysToExam)?.[1] ?? "");
+    if (Number.isInteger(days)) out.daysToExam = days;
     out.exactDate = any(this.exactDate);
-    for (const p of this.jobTitle) {
-      const m = p.exec(text);
-      if (!m) continue;
-      const start = m.index + m[0].length - m[1].length;
-      if (!hits.some((h) => h.start < start + m[1].length && h.end > start)) out.unlistedJob = m[1];
-      break;
+    const job = first(this.jobTitle);
+    if (job) {
+      const start = job.index + job[0].length - job[1].length;
+      if (!hits.some((h) => h.start < start + job[1].length && h.end > start)) out.unlistedJob = job[1];
     }
-    for (const p of this.resultYear) {
-      const said = p.exec(text)?.[1];
-      if (!said) continue;
-      if (/^\d{4}$/.test(said)) out.resultYear = { year: Number(said), said: `${said}年` };
-      else if (this.kb.lexicon.yearsAgo[said] !== undefined) out.resultYear = { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
-      else continue;
-      break;
-    }
+    const said = first(this.resultYear)?.[1];
+    if (said && /^\d{4}$/.test(said)) out.resultYear = { year: Number(said), said: `${said}年` };
+    else if (said && this.kb.lexicon.yearsAgo[said] !== undefined) out.resultYear = { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
     // "今年6月毕业" is 应届, "明年才毕业" still 在读.
     // They say more than a bare 毕业, so they win over it.
     for (const [status, patterns] of this.statusPatterns) if ((!out.status || out.status === "毕业") && any(patterns)) out.status = status;
