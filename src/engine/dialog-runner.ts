@@ -6,7 +6,7 @@ import { isRelatedJob, type Facts } from "../eligibility/rules.js";
 import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
 import type { Handler } from "./chain.js";
-import type { TurnContext } from "./engine.js";
+import type { TurnContext } from "./context.js";
 
 /** An interrupting question is answered (not read as an answer) when its intent is at least this sure. */
 const INTERRUPT_CONFIDENCE = 0.5;

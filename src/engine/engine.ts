@@ -4,21 +4,18 @@
  */
 import type { Knowledge } from "../knowledge/load.js";
 import { render } from "../knowledge/facts.js";
-import { Understander, type Understanding } from "../nlu/understand.js";
+import { Understander } from "../nlu/understand.js";
 import { presentEntities } from "../nlu/classifier.js";
 import { normalise, traditionalConverter } from "../nlu/normalize.js";
 import { Composer, type Answer, type Query } from "./answers.js";
 import { compose, type Handler } from "./chain.js";
-import { MemoryStore, revive, type Session, type SessionStore } from "./session.js";
+import { MemoryStore, revive, type SessionStore } from "./session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "./unanswered.js";
 import { DialogRunner } from "./dialog-runner.js";
+import type { TurnContext, TurnResult } from "./context.js";
 
-export interface TurnResult {
-  replies: string[];
-  intent: string;
-  confidence: number;
-  status: "answered" | "asked" | "fallback" | "handoff" | "empty" | "error";
-}
+export type { TurnContext, TurnResult } from "./context.js";
+
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -69,21 +66,6 @@ const DATED = new Set(["schedule", "month_list", "overview", "next_exam", "regis
 const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "fee", "next_exam", "occupations"]);
 const LOW_CONFIDENCE = 0.55;
 
-export interface TurnContext {
-  userId: string;
-  channel: string;
-  text: string;
-  session: Session;
-  u?: Understanding;
-  intent?: string;
-  confidence?: number;
-  /** Reply parts, in order; the source line and script conversion come last. */
-  parts: string[];
-  clause?: string;
-  status?: TurnResult["status"];
-  /** Append the year caveat. */
-  future?: boolean;
-}
 
 export class Engine {
   readonly understander: Understander;
@@ -160,7 +142,7 @@ export class Engine {
 
   private async processTurn(userId: string, text: string, channel: string): Promise<TurnResult> {
     const session = revive(await this.store.get(userId), this.now());
-    const ctx: TurnContext = { userId, channel, text, session, parts: [] };
+    const ctx: TurnContext = { userId, channel, text, session, parts: [], options: [] };
     await this.run(ctx);
     // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
     ctx.session.updatedAt = this.now();
