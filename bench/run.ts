@@ -12,6 +12,9 @@
  * 4. Load test: the service as started by `npm start` (SQLite store in a temporary DATA_DIR) under 60 s of
  *    autocannon with every reply checked against an uninterrupted conversation: errors and lost sessions must be 0.
  *    Its RSS afterwards is rssMb.
+ * 5. The Messenger gateway (`npm run gateway`) in front of the service, the Send API stood in on 127.0.0.1, under a
+ *    bounded load of signed webhooks (bench/gateway.ts): every webhook acknowledged, every message answered; the
+ *    gateway's RSS after the load is gatewayRssMb.
  *
  * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
  * load test saw an error or a lost session.
@@ -31,6 +34,7 @@ import type { Engine } from "../src/engine/engine.js";
 import { SqliteDb } from "../src/store/sqlite.js";
 import { SCRIPTS } from "./scripts.js";
 import type { LoadPlan, LoadResult, LoadTarget } from "./load.js";
+import { benchGateway } from "./gateway.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values: opts } = parseArgs({
@@ -40,6 +44,7 @@ const { values: opts } = parseArgs({
     turns: { type: "string" },
     "http-seconds": { type: "string" },
     "load-seconds": { type: "string" },
+    "gateway-seconds": { type: "string" },
     connections: { type: "string", default: "10" },
   },
 });
@@ -47,6 +52,7 @@ const num = (v: string | undefined, fallback: number) => (v === undefined ? fall
 const TURNS = num(opts.turns, opts.quick ? 2_000 : 10_000);
 const HTTP_SECONDS = num(opts["http-seconds"], opts.quick ? 4 : 20);
 const LOAD_SECONDS = num(opts["load-seconds"], opts.quick ? 10 : 60);
+const GATEWAY_SECONDS = num(opts["gateway-seconds"], opts.quick ? 10 : 60);
 /** `npm start`'s node arguments ("node --max-old-space-size=128 … dist/src/server/main.js" → the rest). */
 const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
@@ -294,6 +300,20 @@ async function main(): Promise<void> {
     await service.stop();
     for (const e of load.examples) progress(`mismatch: ${e}`);
 
+    // 5. The Messenger gateway in its own process, in front of the service.
+    progress(`gateway: ${GATEWAY_SECONDS} s of signed webhooks through the Messenger gateway (Send API stood in)`);
+    const gatewayKey = `bench-gateway-${RUN}-0123456789`;
+    const forGateway = await startService({
+      SESSION_STORE: "memory",
+      DATA_DIR: join(dir, "gateway"),
+      API_KEYS: `gateway:${gatewayKey}`,
+      RATE_LIMIT_PER_MINUTE: "100000",
+      RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+    });
+    const gw = await benchGateway(`http://127.0.0.1:${forGateway.port}`, gatewayKey, await freePort(), GATEWAY_SECONDS, CONNECTIONS);
+    await forGateway.stop();
+    const gatewayErrors = gw.errors + gw.missing + gw.malformed;
+
     const loadErrors = load.errors + load.timeouts + load.non2xx + (stillUp ? 0 : 1);
     const result = {
       turnP50Ms: round(sqliteTurns.p50, 3),
@@ -307,6 +327,9 @@ async function main(): Promise<void> {
       loadRequests: load.requests,
       loadErrors,
       lostSessions: load.mismatches,
+      gatewayRequests: gw.requests,
+      gatewayErrors,
+      gatewayRssMb: round(gw.rssMb, 1),
     };
 
     const rows: [string, string, string][] = [
@@ -326,6 +349,8 @@ async function main(): Promise<void> {
       ["load test", `${result.loadSeconds} s, ${result.loadRequests} requests, ${round(load.rps)} req/s, p99 ${load.latencyP99Ms} ms`, ""],
       ["load test errors (errors, timeouts, non-2xx)", `${loadErrors} (${load.errors}, ${load.timeouts}, ${load.non2xx})`, "0"],
       ["load test lost sessions (replies off script)", String(result.lostSessions), "0"],
+      ["gateway load (webhooks, errors)", `${gw.seconds} s, ${gw.requests} webhooks, ${gatewayErrors} errors (${gw.errors} not 200, ${gw.missing} unanswered, ${gw.malformed} malformed sends)`, "0 errors"],
+      ["gateway RSS after start / after the load", `${round(gw.rssStartMb, 1)} / ${result.gatewayRssMb} MB`, ""],
       ["bench process RSS", `${round(process.memoryUsage().rss / 2 ** 20, 1)} MB`, ""],
     ];
     const w0 = Math.max(...rows.map((r) => width(r[0])));
@@ -339,7 +364,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${out.join("\n")}\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    if (loadErrors || result.lostSessions || sqliteTurns.errors || memoryTurns.errors) process.exitCode = 1;
+    if (loadErrors || result.lostSessions || sqliteTurns.errors || memoryTurns.errors || gatewayErrors) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

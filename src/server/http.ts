@@ -5,6 +5,7 @@
  *   POST /api/chat         {userId, text}  → {replies, intent, confidence}
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
  *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
+ *   GET  /api/info                         → {notice: {year, title, shortName, docNumber}, contacts: {hotline, hours, website}}
  *   GET  /healthz                          → {status: "ok", version, uptime}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
@@ -155,6 +156,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", version: options.version ?? "0.0.0", uptime: Math.round((Date.now() - startedAt) / 1000) });
+  });
+
+  // The notice the answers come from and how to reach a person: for the web chat's banner and the gateway's apology.
+  app.get("/api/info", (_req, res) => {
+    const { notice, contacts } = kb;
+    res.json({
+      notice: { year: notice.year, title: notice.title, shortName: notice.shortName, docNumber: notice.docNumber },
+      contacts: { hotline: contacts.hotline.text, hours: contacts.hours.text, website: contacts.website.text },
+    });
   });
 
   // === API
