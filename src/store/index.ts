@@ -48,14 +48,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
       const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
-      return {
-        kind: "redis",
-        sessions: r.sessions,
-        unanswered: r.unanswered,
-        location: safeUrl(config.REDIS_URL),
-        close: () => r.close(),
-        sharedRates: (name) => r.rates.forLimit(name),
-      };
+      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, location: safeUrl(config.REDIS_URL), close: () => r.close(), sharedRates: (name) => r.rates.forLimit(name) };
     }
     case "sqlite":
     default: {
