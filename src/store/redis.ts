@@ -1,6 +1,9 @@
 /**
  * Sessions and the unanswered-question log in Redis, so several instances behind a load balancer share them.
  * A session is one string key with a time to live (renewed by every turn); the log is a bounded sorted set.
+ * One user's turns run one at a time across instances: a short lock per conversation (`lock:<id>`, its value the
+ * turn's fencing token from the counter `fence:<id>`), a session write that only the newest token's holder can make,
+ * a release only by the holder. The API's rate limits count in shared fixed windows (`rate:<limit>:…`).
  */
 import { Redis, type Result } from "ioredis";
 import { LockTimeoutError, StaleLockError, type Session, type SessionStore, type UserLock } from "../engine/session.js";
