@@ -140,22 +140,19 @@ export class Engine {
     }
   }
 
-  private async processTurn(userId: string, text: string, channel: string): Promise<TurnResult> {
-    const started = performance.now();
-    const body = async (lock?: UserLock): Promise<TurnResult> => {
-      const session = revive(await this.store.get(userId, lock), this.now());
-      const ctx: TurnContext = { userId, channel, text, session, parts: [], options: [] };
-      await this.run(ctx);
-      // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
-      // A turn past its timeout has been answered with the apology already: it writes nothing either.
-      if (performance.now() - started >= this.timeoutMs) throw new Error("turn timed out: session not written");
-      ctx.session.updatedAt = this.now();
-      // With a lock, a fenced write: refused (and the turn answers the apology) if the lock expired and another took it.
-      await this.store.set(userId, ctx.session, lock);
-      return this.finish(ctx);
-    };
+  private async processTurn(userId: string, text: string, channel: string, lock?: UserLock, started = performance.now()): Promise<TurnResult> {
     // A store shared by several instances serialises a user's turns across them too (the queue in turn() is per process).
-    return this.store.withUserLock ? this.store.withUserLock(userId, body) : body();
+    if (this.store.withUserLock && !lock) return this.store.withUserLock(userId, (held) => this.processTurn(userId, text, channel, held, started));
+    const session = revive(await this.store.get(userId, lock), this.now());
+    const ctx: TurnContext = { userId, channel, text, session, parts: [], options: [] };
+    await this.run(ctx);
+    // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
+    // A turn past its timeout has been answered with the apology already: it writes nothing either.
+    if (performance.now() - started >= this.timeoutMs) throw new Error("turn timed out: session not written");
+    ctx.session.updatedAt = this.now();
+    // With a lock, a fenced write: refused (the turn answers the apology) if the lock expired and another turn took it.
+    await this.store.set(userId, ctx.session, lock);
+    return this.finish(ctx);
   }
 
   private finish(ctx: TurnContext): TurnResult {
