@@ -5,6 +5,8 @@
  *    SESSION_STORE=memory on a free port, timed until /healthz answers; the median of three.
  * 2. Turn latency: Engine.turn in this process over the SQLite store (the default), 10,000 turns of the
  *    benchmark scripts (questions, follow-ups, eligibility dialogs), each user from a fresh session.
+ *    With a Redis at REDIS_URL (default 127.0.0.1:6379), the same turns over the Redis store, with the lock per
+ *    conversation several instances use and without it (what the lock costs a turn).
  * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by one
  *    process running the compiled JavaScript `npm start` runs, with its node flags (bench/pair-server.mjs), on
  *    127.0.0.1; after a warm-up of each, loaded in eight alternating rounds (bare, chat, chat, bare, …: drift of a
@@ -29,7 +31,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
 import { createApp } from "../src/app.js";
-import { MemoryStore } from "../src/engine/session.js";
+import { MemoryStore, type SessionStore } from "../src/engine/session.js";
 import type { Engine } from "../src/engine/engine.js";
 import { SqliteDb } from "../src/store/sqlite.js";
 import { SCRIPTS } from "./scripts.js";
@@ -60,6 +62,7 @@ const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
 const CONNECTIONS = num(opts.connections, 10);
 const COLD_STARTS = opts.quick ? 1 : 3;
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -222,6 +225,40 @@ async function measureTurns(engine: Engine, n: number, label: string): Promise<{
   };
 }
 
+/**
+ * Turn latency over Redis (REDIS_URL, default 127.0.0.1:6379; skipped when none answers): the store as several
+ * instances use it (a lock per conversation, a fenced write) and the same store with the lock hidden, so the
+ * difference is what the lock costs a turn. Keys under a prefix of this run, deleted after.
+ */
+async function measureRedisTurns() {
+  const prefix = `bench:${RUN}:`;
+  let stores: import("../src/store/redis.js").RedisStores;
+  try {
+    const { connectRedis } = await import("../src/store/redis.js");
+    stores = await connectRedis({ url: REDIS_URL, ttlMs: 3_600_000, prefix });
+  } catch (err) {
+    progress(`turn latency over Redis skipped: ${(err as Error).message}`);
+    return undefined;
+  }
+  const turns = Math.min(TURNS, 5_000);
+  progress(`turn latency: ${turns} turns over the Redis store with its lock, then without`);
+  try {
+    const s = stores.sessions;
+    const withoutLock: SessionStore = { get: (id) => s.get(id), set: (id, session) => s.set(id, session), delete: (id) => s.delete(id) };
+    const locked = await measureTurns(createApp({ engine: { store: s, unanswered: stores.unanswered } }).engine, turns, "redis");
+    const bare = await measureTurns(createApp({ engine: { store: withoutLock, unanswered: stores.unanswered } }).engine, turns, "redis-nolock");
+    return { turns, locked, bare };
+  } finally {
+    for (let cursor = "0", i = 0; i < 10_000; i++) {
+      const [next, keys] = await stores.redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000);
+      if (keys.length) await stores.redis.del(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    await stores.close();
+  }
+}
+
 // === The run
 
 async function main(): Promise<void> {
@@ -251,6 +288,7 @@ async function main(): Promise<void> {
     const memoryTurns = await measureTurns(createApp({ engine: { store: new MemoryStore() } }).engine, TURNS, "memory");
 
     await db.close();
+    const redisTurns = await measureRedisTurns();
 
     // 3. /api/chat beside a bare express route, both served by one process of the compiled code.
     progress(`throughput: POST /api/chat and a bare express route, ${HTTP_SECONDS} s in all, ${CONNECTIONS} connections`);
@@ -330,6 +368,12 @@ async function main(): Promise<void> {
       gatewayRequests: gw.requests,
       gatewayErrors,
       gatewayRssMb: round(gw.rssMb, 1),
+      ...(redisTurns && {
+        redisTurnP50Ms: round(redisTurns.locked.p50, 3),
+        redisTurnP99Ms: round(redisTurns.locked.p99, 3),
+        redisNoLockTurnP50Ms: round(redisTurns.bare.p50, 3),
+        redisNoLockTurnP99Ms: round(redisTurns.bare.p99, 3),
+      }),
     };
 
     const rows: [string, string, string][] = [
@@ -337,6 +381,13 @@ async function main(): Promise<void> {
       ["turn mean / max, SQLite store", `${round(sqliteTurns.mean, 3)} / ${round(sqliteTurns.max, 1)} ms`, ""],
       ["turn p50 / p99, memory store", `${round(memoryTurns.p50, 3)} / ${round(memoryTurns.p99, 3)} ms`, ""],
       ["turns measured (errors)", `${TURNS} × 2 (${sqliteTurns.errors + memoryTurns.errors})`, "0 errors"],
+      ...(redisTurns
+        ? ([
+            ["turn p50 / p99, Redis store (lock per turn)", `${round(redisTurns.locked.p50, 3)} / ${round(redisTurns.locked.p99, 3)} ms`, ""],
+            ["turn p50 / p99, Redis store without the lock", `${round(redisTurns.bare.p50, 3)} / ${round(redisTurns.bare.p99, 3)} ms`, ""],
+            ["Redis turns measured (errors)", `${redisTurns.turns} × 2 (${redisTurns.locked.errors + redisTurns.bare.errors})`, "0 errors"],
+          ] as [string, string, string][])
+        : ([["turn over the Redis store", `skipped: no Redis at ${REDIS_URL}`, ""]] as [string, string, string][])),
       ["POST /api/chat", `${result.chatRps} req/s (p99 ${chatT.p99} ms)`, ""],
       ["  its rounds", chatT.rounds, ""],
       ["bare express route", `${result.bareRps} req/s (p99 ${bareT.p99} ms)`, ""],

@@ -29,6 +29,10 @@ export const ConfigSchema = z.object({
   SESSION_STORE: z.enum(["memory", "sqlite", "redis"]).default("sqlite"),
   SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 30).default(60 * 24),
   REDIS_URL: optionalText.pipe(z.url({ error: "REDIS_URL 应为 redis://host:port 形式的地址" }).optional()),
+  /** Start of every Redis key: instances with the same prefix share conversations; deployments (or tests) apart use their own. */
+  REDIS_PREFIX: optionalText
+    .pipe(z.string().regex(/^[\w:.{}-]{1,64}$/, "REDIS_PREFIX 应为 1–64 个字母、数字或 _ : . - { }").optional())
+    .transform((v) => v ?? "zhineng:"),
   /** Requests per minute per user id and per IP on the HTTP API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Requests per minute per IP on the HTTP API (default: 5 × RATE_LIMIT_PER_MINUTE, for users behind one NAT). */

@@ -9,7 +9,7 @@ import { presentEntities } from "../nlu/classifier.js";
 import { normalise, traditionalConverter } from "../nlu/normalize.js";
 import { Composer, type Answer, type Query } from "./answers.js";
 import { compose, type Handler } from "./chain.js";
-import { MemoryStore, revive, type SessionStore } from "./session.js";
+import { MemoryStore, revive, type SessionStore, type UserLock } from "./session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "./unanswered.js";
 import { DialogRunner } from "./dialog-runner.js";
 import type { TurnContext, TurnResult } from "./context.js";
@@ -140,13 +140,18 @@ export class Engine {
     }
   }
 
-  private async processTurn(userId: string, text: string, channel: string): Promise<TurnResult> {
-    const session = revive(await this.store.get(userId), this.now());
+  private async processTurn(userId: string, text: string, channel: string, lock?: UserLock, started = performance.now()): Promise<TurnResult> {
+    // A store shared by several instances serialises a user's turns across them too (the queue in turn() is per process).
+    if (this.store.withUserLock && !lock) return this.store.withUserLock(userId, (held) => this.processTurn(userId, text, channel, held, started));
+    const session = revive(await this.store.get(userId, lock), this.now());
     const ctx: TurnContext = { userId, channel, text, session, parts: [], options: [] };
     await this.run(ctx);
     // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
+    // A turn past its timeout has been answered with the apology already: it writes nothing either.
+    if (performance.now() - started >= this.timeoutMs) throw new Error("turn timed out: session not written");
     ctx.session.updatedAt = this.now();
-    await this.store.set(userId, ctx.session);
+    // With a lock, a fenced write: refused (the turn answers the apology) if the lock expired and another turn took it.
+    await this.store.set(userId, ctx.session, lock);
     return this.finish(ctx);
   }
 

@@ -25,11 +25,36 @@ export interface Session {
 }
 
 export interface SessionStore {
-  get(id: string): Promise<Session | undefined>;
-  set(id: string, session: Session): Promise<void>;
+  /** With `lock` (from withUserLock), the session as it was when the lock was taken. */
+  get(id: string, lock?: UserLock): Promise<Session | undefined>;
+  /**
+   * With `lock`, the turn's one write, fenced: it is refused with a StaleLockError when another turn has taken the
+   * conversation's lock since (this turn's expired), so a late writer never overwrites a newer session; the lock ends
+   * with it.
+   */
+  set(id: string, session: Session, lock?: UserLock): Promise<void>;
   delete(id: string): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * Stores shared by several instances (Redis): runs `fn` holding the conversation's lock, so one user's turns run
+   * one at a time across instances. Waits a bounded time for the lock (then a LockTimeoutError, and `fn` never runs);
+   * releases it only if it is still this turn's. Single-instance stores leave it out: the engine's queue suffices.
+   */
+  withUserLock?<T>(id: string, fn: (lock: UserLock) => Promise<T>): Promise<T>;
 }
+
+/** A conversation's lock as one turn holds it. */
+export interface UserLock {
+  readonly id: string;
+  /** The fencing token: strictly increasing per conversation, the newest holder's is the only one that may write. */
+  readonly fence: number;
+}
+
+/** A write refused by the fencing check: another turn took the conversation's lock after this one's expired. */
+export class StaleLockError extends Error {}
+
+/** The conversation's lock was not free within the bounded wait; the turn did nothing. */
+export class LockTimeoutError extends Error {}
 
 /** In-memory store with a time to live and a size bound (oldest out first). */
 export class MemoryStore implements SessionStore {

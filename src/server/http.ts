@@ -23,7 +23,7 @@ import { evaluate } from "../eligibility/rules.js";
 import { checkPhoto, photoReply } from "../channels/photo-check.js";
 import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
-import { clientKey, rateLimit } from "./rate-limit.js";
+import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
 
 export const BODY_LIMIT = "64kb";
 /** Largest picture /api/photo reads (far above the spec's maximum, so a too-large photo is told what to fix). */
@@ -49,6 +49,8 @@ export interface HttpAppOptions {
   mount?: (app: Express) => void;
   /** Rate-limit window (ms); tests shorten it. */
   rateWindowMs?: number;
+  /** Several instances (Redis): rate limits counted in the shared store, one counter per named limit. */
+  sharedRates?: (name: string) => SharedWindowCounter;
 }
 
 /** An error with the HTTP status and code it should be answered with. */
@@ -176,6 +178,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     headers: true,
     key: (req) => clientKey(req.ip),
     onLimited: limited("rate_limited_ip", "请求过于频繁（按 IP 计），请稍后再试"),
+    shared: options.sharedRates?.("ip"),
   });
   const userLimiter = rateLimit({
     windowMs,
@@ -183,6 +186,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     // Runs after the body is validated: the user id is there.
     key: (req) => (req.body as { userId: string }).userId,
     onLimited: limited("rate_limited_user", "该用户的请求过于频繁，请稍后再试"),
+    shared: options.sharedRates?.("user"),
   });
 
   // The API's routes sit on the app itself under /api (a nested router would walk a second stack per request).

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   let stores: Stores;
   try {
-    stores = await createStores(config, { onError: (err) => log.warn({ err: err.message }, "会话存储异常") });
+    stores = await createStores(config, { onError: (err) => log.warn({ err: err.message }, "会话存储异常"), redisPrefix: config.REDIS_PREFIX });
   } catch (err) {
     log.fatal({ err: (err as Error).message, SESSION_STORE: config.SESSION_STORE }, "无法打开会话存储，服务未启动");
     process.exit(1);
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     logger: log,
     version,
     startedAt,
+    sharedRates: stores.sharedRates,
     mount: (app) => {
       if (oaOn) {
         app.use(

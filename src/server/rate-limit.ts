@@ -5,7 +5,7 @@
  * bare express route's throughput, and its store held 9 MB at the bench's 36,000 users a minute).
  */
 import { isIPv4, isIPv6 } from "node:net";
-import type { Request, RequestHandler, Response } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 /** Hit counts per key in one fixed window shared by all keys; a window starts with the first hit after the last ended. */
 export class WindowCounts {
@@ -50,14 +50,24 @@ export interface RateLimitOptions {
   /** Sets the `RateLimit-Policy` and `RateLimit` fields (IETF draft-7 of RateLimit header fields). */
   headers?: boolean;
   now?: () => number;
+  /**
+   * Several instances (SESSION_STORE=redis): the hits are counted in this shared counter, so a client gets the same
+   * limit whichever instance it reaches. Unset (memory, SQLite: one instance), the synchronous in-process count.
+   */
+  shared?: SharedWindowCounter;
+}
+
+/** A fixed-window hit counter every instance counts in (Redis). */
+export interface SharedWindowCounter {
+  /** Counts a hit; returns the key's hits in the current window and when that window ends (ms). */
+  hit(key: string, windowMs: number): Promise<{ hits: number; resetAt: number }>;
 }
 
 export function rateLimit(options: RateLimitOptions): RequestHandler {
   const now = options.now ?? Date.now;
   const counts = new WindowCounts(options.windowMs, now);
   const policy = `${options.limit};w=${Math.ceil(options.windowMs / 1000)}`;
-  return (req, res, next) => {
-    const { hits, resetAt } = counts.hit(options.key(req));
+  const decide = (req: Request, res: Response, next: NextFunction, hits: number, resetAt: number) => {
     const reset = Math.max(0, Math.ceil((resetAt - now()) / 1000));
     if (options.headers) {
       res.setHeader("RateLimit-Policy", policy);
@@ -65,6 +75,24 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     }
     if (hits > options.limit) return options.onLimited(req, res, Math.max(1, reset));
     next();
+  };
+  const shared = options.shared;
+  if (!shared) {
+    return (req, res, next) => {
+      const { hits, resetAt } = counts.hit(options.key(req));
+      decide(req, res, next, hits, resetAt);
+    };
+  }
+  return (req, res, next) => {
+    const key = options.key(req);
+    shared.hit(key, options.windowMs).then(
+      ({ hits, resetAt }) => decide(req, res, next, hits, resetAt),
+      // Redis away: each instance counts on its own until it is back (the turn itself answers the apology meanwhile).
+      () => {
+        const { hits, resetAt } = counts.hit(key);
+        decide(req, res, next, hits, resetAt);
+      },
+    ).catch(next);
   };
 }
 

@@ -1,9 +1,12 @@
 /**
  * Sessions and the unanswered-question log in Redis, so several instances behind a load balancer share them.
  * A session is one string key with a time to live (renewed by every turn); the log is a bounded sorted set.
+ * One user's turns run one at a time across instances: a short lock per conversation (`lock:<id>`, its value the
+ * turn's fencing token from the counter `fence:<id>`), a session write that only the newest token's holder can make,
+ * a release only by the holder. The API's rate limits count in shared fixed windows (`rate:<limit>:…`).
  */
 import { Redis, type Result } from "ioredis";
-import type { Session, SessionStore } from "../engine/session.js";
+import { LockTimeoutError, StaleLockError, type Session, type SessionStore, type UserLock } from "../engine/session.js";
 import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
 import { clip, parseSession } from "./sqlite.js";
 
@@ -15,7 +18,16 @@ export interface RedisOptions {
   maxUnanswered?: number;
   /** Connection errors after start-up (Redis restarts, network); turns meanwhile fail with the engine's apology. */
   onError?: (err: Error) => void;
+  /** How long a conversation's lock lasts unless released (a crashed holder's lock frees itself after this). */
+  lockTtlMs?: number;
+  /** How long a turn waits for its conversation's lock before it gives up with the apology. */
+  lockWaitMs?: number;
 }
+
+/** A turn takes about a millisecond: the lock outlives any live turn many times, and a dead holder's soon frees. */
+export const LOCK_TTL_MS = 2_000;
+/** Longer than the lock's life (a dead holder's lock frees before a waiter gives up), shorter than a turn's timeout. */
+export const LOCK_WAIT_MS = 3_000;
 
 // Adds an entry with the next id, keeps the newest ARGV[2] and forgets "handled" marks of entries that went.
 // KEYS: sequence, entries (score = id, member = "<id> <json>"), handled (score = id). ARGV: json, max.
@@ -32,9 +44,38 @@ end
 return id
 `;
 
+// Takes a conversation's lock if it is free, as SET lock NX PX would, with the next fencing token as its value (a
+// counter per conversation that outlives the session), and reads the session in the same round trip.
+// KEYS: lock, fence, session. ARGV: lock ttl, fence ttl. Returns false when the lock is held, else {fence, json|nil}.
+const ACQUIRE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
+return {fence, redis.call('GET', KEYS[3])}
+`;
+
+// The fenced write: only while the token is still the conversation's newest (no turn took the lock since), then the
+// lock is released if it is still ours. KEYS: session, fence, lock. ARGV: json, session ttl, fence. Returns 1 or 0.
+const FENCED_SET_SCRIPT = `
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+return 1
+`;
+
+// Releases a lock only if it still holds this token (an expired one may be another turn's by now). KEYS: lock. ARGV: fence.
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 declare module "ioredis" {
   interface RedisCommander<Context> {
     zhinengRecordUnanswered(seq: string, entries: string, handled: string, json: string, max: number): Result<number, Context>;
+    zhinengAcquire(lock: string, fence: string, session: string, lockTtl: number, fenceTtl: number): Result<[number, string | null] | null, Context>;
+    zhinengFencedSet(session: string, fence: string, lock: string, json: string, ttl: number, token: number): Result<number, Context>;
+    zhinengRelease(lock: string, token: number): Result<number, Context>;
   }
 }
 
@@ -82,6 +123,8 @@ export async function connectRedis(options: RedisOptions): Promise<RedisStores> 
 export class RedisStores {
   readonly sessions: RedisSessionStore;
   readonly unanswered: RedisUnansweredLog;
+  /** Fixed-window counters shared by every instance, for the API's rate limits. */
+  readonly rates: RedisRateCounter;
   private closed = false;
 
   constructor(
@@ -90,7 +133,11 @@ export class RedisStores {
   ) {
     const prefix = options.prefix ?? "zhineng:";
     redis.defineCommand("zhinengRecordUnanswered", { numberOfKeys: 3, lua: RECORD_SCRIPT });
-    this.sessions = new RedisSessionStore(redis, prefix, options.ttlMs);
+    redis.defineCommand("zhinengAcquire", { numberOfKeys: 3, lua: ACQUIRE_SCRIPT });
+    redis.defineCommand("zhinengFencedSet", { numberOfKeys: 3, lua: FENCED_SET_SCRIPT });
+    redis.defineCommand("zhinengRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.sessions = new RedisSessionStore(redis, prefix, options.ttlMs, options.lockTtlMs, options.lockWaitMs);
+    this.rates = new RedisRateCounter(redis, prefix);
     this.unanswered = new RedisUnansweredLog(redis, prefix, options.maxUnanswered ?? 100_000);
   }
 
@@ -102,32 +149,121 @@ export class RedisStores {
   }
 }
 
+/** The lock one turn holds on a conversation, with the session read when it was taken. */
+class RedisUserLock implements UserLock {
+  /** Set once the fenced write (which releases the lock) has run. */
+  ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly fence: number,
+    /** The session's JSON at acquisition (null: none), handed to the turn's get once. */
+    public prefetched: string | null | undefined,
+  ) {}
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlMs: number,
+    private readonly lockTtlMs = LOCK_TTL_MS,
+    private readonly lockWaitMs = LOCK_WAIT_MS,
   ) {}
 
   key(id: string): string {
     return `${this.prefix}session:${id}`;
   }
 
-  async get(id: string): Promise<Session | undefined> {
-    const json = await this.redis.get(this.key(id));
+  lockKey(id: string): string {
+    return `${this.prefix}lock:${id}`;
+  }
+
+  fenceKey(id: string): string {
+    return `${this.prefix}fence:${id}`;
+  }
+
+  async get(id: string, lock?: UserLock): Promise<Session | undefined> {
+    let json: string | null;
+    if (lock instanceof RedisUserLock && lock.id === id && lock.prefetched !== undefined) {
+      json = lock.prefetched;
+      lock.prefetched = undefined;
+    } else {
+      json = await this.redis.get(this.key(id));
+    }
     return json === null ? undefined : parseSession(json);
   }
 
-  async set(id: string, session: Session): Promise<void> {
-    await this.redis.set(this.key(id), JSON.stringify(session), "PX", this.ttlMs);
+  async set(id: string, session: Session, lock?: UserLock): Promise<void> {
+    const json = JSON.stringify(session);
+    if (!lock) {
+      await this.redis.set(this.key(id), json, "PX", this.ttlMs);
+      return;
+    }
+    if (lock.id !== id || (lock instanceof RedisUserLock && lock.ended)) throw new StaleLockError(`the lock does not hold this conversation's write`);
+    const written = await this.redis.zhinengFencedSet(this.key(id), this.fenceKey(id), this.lockKey(id), json, this.ttlMs, lock.fence);
+    if (lock instanceof RedisUserLock) lock.ended = true;
+    if (written !== 1) throw new StaleLockError(`the conversation's lock expired and another turn took it (fence ${lock.fence}): session not written`);
   }
 
   async delete(id: string): Promise<void> {
     await this.redis.del(this.key(id));
   }
 
+  async withUserLock<T>(id: string, fn: (lock: UserLock) => Promise<T>): Promise<T> {
+    const lock = await this.acquire(id);
+    try {
+      return await fn(lock);
+    } finally {
+      // A turn that wrote has released the lock with its write; any other (it threw) releases it here. If Redis is
+      // away meanwhile, the lock frees itself after its time to live.
+      if (!lock.ended) await this.redis.zhinengRelease(this.lockKey(id), lock.fence).catch(() => 0);
+    }
+  }
+
+  /** Takes the lock, retrying with a growing random backoff (2 ms up to 50 ms) for at most lockWaitMs. */
+  private async acquire(id: string): Promise<RedisUserLock> {
+    const deadline = performance.now() + this.lockWaitMs;
+    const fenceTtl = this.ttlMs + this.lockTtlMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+      const r = await this.redis.zhinengAcquire(this.lockKey(id), this.fenceKey(id), this.key(id), this.lockTtlMs, fenceTtl);
+      if (r) return new RedisUserLock(id, Number(r[0]), r[1] ?? null);
+      const wait = delay / 2 + Math.random() * delay;
+      if (performance.now() + wait > deadline) throw new LockTimeoutError(`the conversation's lock was not free within ${this.lockWaitMs} ms`);
+      await sleep(wait);
+    }
+  }
+
   /** Closing the connection is RedisStores' job. */
   async close(): Promise<void> {}
+}
+
+/**
+ * Fixed windows counted in Redis, so every instance counts the same hits: a window is [k × windowMs, (k+1) × windowMs)
+ * of the shared clock, its count one key (INCR and PEXPIRE pipelined: one round trip) that expires after the window.
+ */
+export class RedisRateCounter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** A counter for one limit (its name keeps the keys of two limits apart). */
+  forLimit(name: string): { hit(key: string, windowMs: number): Promise<{ hits: number; resetAt: number }> } {
+    return { hit: (key, windowMs) => this.hit(name, key, windowMs) };
+  }
+
+  async hit(name: string, key: string, windowMs: number, now = Date.now()): Promise<{ hits: number; resetAt: number }> {
+    const window = Math.floor(now / windowMs);
+    const resetAt = (window + 1) * windowMs;
+    const k = `${this.prefix}rate:${name}:${windowMs}:${window}:${key}`;
+    const results = await this.redis.pipeline().incr(k).pexpire(k, resetAt - now + 1_000).exec();
+    const [err, hits] = results?.[0] ?? [new Error("no reply from Redis")];
+    if (err) throw err;
+    return { hits: Number(hits), resetAt };
+  }
 }
 
 export class RedisUnansweredLog implements UnansweredLog {
