@@ -372,7 +372,15 @@ function settleLevel(group: LevelGroup): void {
   if (r.level !== undefined && !r.mismatch) group.level = r.level;
 }
 
+/** Whether a cell is (a piece of) a level cell: "具备以下" / "条件之一者，可申报三级/高级工" / "一级/高级 技师". */
+const isLevelPiece = (cell: string) =>
+  /^(?:具备以下)?(?:条件之一者)?[，,]?(?:可申报)?(?:[一二三四五]级)?\/?(?:初级工|中级工|高级工|高级技师|高级|技师)?$/.test(cleanText(cell)) &&
+  cleanText(cell) !== "";
+
 function readRow(table: Table, line: SourceLine, cells: string[], note: (field: string, reason: string, line?: SourceLine) => void): void {
+  // A row whose first cell is no level text lost its empty level cell (a line the PDF broke, or a dropped tab).
+  const single = cells.length === 1;
+  if (cells[0] && !isJunkCell(cells[0]) && !isLevelPiece(cells[0]) && !/具备|可申报|条件之一/.test(cells[0])) cells = ["", ...cells];
   const levelCell = isJunkCell(cells[0]) ? "" : cells[0];
   const rest = cells.slice(1).map((c) => (isJunkCell(c) ? "" : c));
   let group = table.groups[table.groups.length - 1];
@@ -399,7 +407,8 @@ function readRow(table: Table, line: SourceLine, cells: string[], note: (field: 
   if (filled.length === 1) {
     const only = filled[0];
     if (open) current.text += only.text;
-    else if (only.i > 0 && current) current.material = joinMaterial(current.material, only.text);
+    // After an empty cell, or on a line of its own that is no sentence: the rest of the material above.
+    else if (current && (only.i > 0 || (single && !/。$/.test(only.text)))) current.material = joinMaterial(current.material, only.text);
     else group.conditions.push({ text: only.text, line, material: "" });
     return;
   }

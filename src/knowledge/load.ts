@@ -289,6 +289,9 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
       }
       levels.set(level, template.map((c, ci) => resolveCondition(c, `templates.${level}.${ci}`)));
     }
+    if (!occ.majorLists.length && [...levels.values()].some((list) => list.some((c) => c.rule.education?.relatedMajor))) {
+      problems.push({ file: name, path: `occupations.${oi}.majorLists`, message: `${occ.occupation}的条件要求本专业或相关专业，但没有专业目录` });
+    }
     out.set(occ.occupation, {
       occupation: occ.occupation,
       levels,

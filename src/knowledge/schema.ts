@@ -175,9 +175,8 @@ export const ConditionsFile = z.strictObject({
           conditions: z.record(LevelKey, z.array(OwnCondition)).optional(),
           relatedOccupations: z.array(Text).min(1),
           relatedOccupationAliases: z.record(z.string(), z.array(Text)).optional(),
-          majorLists: z
-            .array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) }))
-            .min(1),
+          /** The notice's major lists; none when no condition of the table asks for 本专业或相关专业. */
+          majorLists: z.array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) })),
         })
         .refine((o) => o.levels !== undefined || (o.conditions !== undefined && Object.keys(o.conditions).length > 0), {
           message: "职业应有 levels（使用模板）或 conditions（本职业的条件）",

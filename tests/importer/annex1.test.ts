@@ -198,6 +198,27 @@ describe("附件1: majors split by school type in parentheses, footnote numbers 
   });
 });
 
+describe("附件1: rows the PDF broke without tabs", () => {
+  it("a sentence and a material going on at the start of a line, a row that lost its empty level cell", () => {
+    const text = [
+      "附件 1",
+      "职业名称\t花艺师\t国标版本\t《…》",
+      "级别\t申报条件\t申报材料",
+      "具备以下条件之一者，可申报四级/中级工\t累计从事本职业或相关职业①工作满\t工作经历",
+      "6 年。",
+      "承诺书",
+      "取得本职业或相关职业五级/初级工职业资格（职业技能等级）证书后，累计从事本职业或相关职业工作满 3 年。\t1. 职业资格证书（技能等级证书）原件或证书编号 2. 工作经历承诺书",
+      "",
+      "①**相关职业：**插花员等，下同。",
+    ].join("\n");
+    const r = parseAnnex1(toLines(text), { conditions: PREVIOUS }, new Map([["花艺师", [4]]]));
+    const c = (r.data as Data).occupations[0].conditions[4];
+    expect(c.map((x) => x.rule)).toEqual([{ years: 6 }, { certificate: { level: 5, yearsSince: 3 } }]);
+    expect(c.map((x) => x.materials.map((m) => m.ref))).toEqual([["workHistory"], ["certificate", "workHistory"]]);
+    expect(r.review.filter((x) => !x.field.startsWith("materialTexts."))).toEqual([]);
+  });
+});
+
 describe("附件1: what it cannot read", () => {
   it("no table at all: not a notice it can read (ImportError with the line)", () => {
     const lines = toLines("附件 1\n\n申报条件见网站。\n");
@@ -313,5 +334,18 @@ describe("conditions.yaml: an occupation's own conditions in the loader", () => 
     });
     expect(() => loadKnowledge({ noticeDir: stray })).toThrow(KnowledgeError);
     expect(() => loadKnowledge({ noticeDir: stray })).toThrow(/levels 中没有 2 级/);
+  });
+
+  it("major lists may be absent only where no condition asks for 本专业或相关专业", () => {
+    const none = folder((c) => {
+      c.occupations[2].majorLists = [];
+    });
+    expect(() => loadKnowledge({ noticeDir: none })).toThrow(/供应链管理师的条件要求本专业或相关专业，但没有专业目录/);
+    const fine = folder((c) => {
+      const o = c.occupations[2];
+      o.majorLists = [];
+      o.conditions = { "3": [own("累计从事本职业或相关职业工作满10年。", { years: 10 })], "2": [own("a。", { years: 12 })], "1": [own("b。", { years: 15 })] };
+    });
+    expect(loadKnowledge({ noticeDir: fine }).rules.get("供应链管理师")!.majorLists).toEqual([]);
   });
 });
