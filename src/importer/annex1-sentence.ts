@@ -80,6 +80,7 @@ const SCHOOL_WORDS: [string, School[]][] = [
   ["中等及以上职业学校", ["中等职业学校", "高等职业学校"]],
   ["专科及以上普通高等学校", HIGHER_EDU],
   ["本科及以上普通高等学校", ["本科及以上"]],
+  ["大专及以上", ["高等职业学校", "普通高等学校专科", "本科及以上"]],
   ["高级技工学校", ["高级技工学校"]],
   ["中等职业院校", ["中等职业学校"]],
   ["中等职业学校", ["中等职业学校"]],
@@ -126,6 +127,7 @@ const programsOf = (text: string) => wordsOf(text, PROGRAM_WORDS, PROGRAMS);
 const DIPLOMA_STATUS: [string, Status[]][] = [
   ["毕业证书（含在读应届毕业生）", ["毕业", "应届"]],
   ["毕业证书（含应届毕业生）", ["毕业", "应届"]],
+  ["毕业证书（含尚未取得毕业证书的在校应届毕业生）", ["毕业", "应届"]],
   ["毕业证书", ["毕业"]],
 ];
 const PERSON_STATUS: [string, Status[]][] = [
@@ -139,6 +141,13 @@ const PERSON = `(${PERSON_STATUS.map(([w]) => w.replace(/[（）]/g, (c) => `\\$
 const statusOf = (table: [string, Status[]][], word: string): Status[] => [...table.find(([w]) => w === word)![1]];
 
 const WORK = "从事本职业或相关职业工作";
+/** "满5年" or "5年（含）以上": at least that many years. */
+const YEARS = `(?:满${N}年|${N}年（含）以上)`;
+const yearsOf = (m: RegExpExecArray, at: number) => number(m[at] ?? m[at + 1]);
+/** 2023 版 "职业资格（职业技能等级）证书"; 2018 版 "职业资格证书（技能等级证书）". */
+const CERT = "职业资格(?:（职业技能等级）证书|证书（技能等级证书）)";
+/** Holding a document: "取得", or "具有" as older standards word it. */
+const HAVE = "(?:取得|具有)";
 
 /** The phrases of a sentence; each reads a part of the rule and may require what came before it. */
 interface Phrase {
@@ -173,21 +182,21 @@ const PHRASES: Phrase[] = [
   {
     // 取得…证书后，累计从事…满N年: years of work since the certificate.
     name: "yearsSince",
-    re: new RegExp(`^后，?累计${WORK}满${N}年`),
+    re: new RegExp(`^后，?累计${WORK}${YEARS}`),
     apply: (m, r, s) => {
       if (s.last !== "certificate" || !r.certificate || r.certificate.yearsSince !== undefined) return false;
-      r.certificate.yearsSince = number(m[1]);
+      r.certificate.yearsSince = yearsOf(m, 1);
       return true;
     },
   },
   {
     name: "years",
-    re: new RegExp(`^累计${WORK}满${N}年`),
-    apply: (m, r) => setOnce(r, "years", number(m[1])),
+    re: new RegExp(`^累计${WORK}${YEARS}`),
+    apply: (m, r) => setOnce(r, "years", yearsOf(m, 1)),
   },
   {
     name: "certificate",
-    re: new RegExp(`^取得本职业或相关职业([一二三四五])级/${TITLE}职业资格（职业技能等级）证书`),
+    re: new RegExp(`^${HAVE}本职业或相关职业([一二三四五])级/${TITLE}${CERT}`),
     apply: (m, r) => {
       const level = LEVEL_NAMES[m[1]];
       if (LEVEL_TITLES[level] !== m[2]) return false;
@@ -220,7 +229,7 @@ const PHRASES: Phrase[] = [
   {
     // 取得本专业或相关专业的技工院校高级工班及以上毕业证书（含在读应届毕业生）
     name: "diploma",
-    re: new RegExp(`^取得本专业或相关专业的${SCHOOL_LIST}${PROGRAM_LIST}?${DIPLOMA}`),
+    re: new RegExp(`^${HAVE}本专业或相关专业的${SCHOOL_LIST}${PROGRAM_LIST}?${DIPLOMA}`),
     apply: (m, r) =>
       setOnce(r, "education", {
         schools: schoolsOf(m[1]),
@@ -232,7 +241,7 @@ const PHRASES: Phrase[] = [
   {
     // 并取得高等职业学校、专科及以上普通高等学校本专业或相关专业毕业证书（含在读应届毕业生）
     name: "diploma",
-    re: new RegExp(`^取得${SCHOOL_LIST}${PROGRAM_LIST}?本专业或相关专业${DIPLOMA}`),
+    re: new RegExp(`^${HAVE}${SCHOOL_LIST}${PROGRAM_LIST}?本专业或相关专业${DIPLOMA}`),
     apply: (m, r) =>
       setOnce(r, "education", {
         schools: schoolsOf(m[1]),
