@@ -106,7 +106,14 @@ export function parseAnnex1(
 
   const occupations: OccupationOut[] = [];
   for (const table of tables) {
+    // "互联网营销师（直播销售员）": the plan's occupation when only the name before the brackets is in the plan.
+    const base = table.occupation.replace(/（[^（）]*）$/, "");
+    if (!planLevels.has(table.occupation) && base !== table.occupation && planLevels.has(base)) table.occupation = base;
     const occ = table.occupation;
+    if (occupations.some((o) => o.occupation === occ)) {
+      note(`occupations.${occ}`, `附件1 中${occ}有两张申报条件表（条件只能按职业记录）；只导入了第一张`, table.line);
+      continue;
+    }
     const out: OccupationOut = { occupation: occ, levels: [], conditions: {}, relatedOccupations: [], majorLists: [] };
     for (const group of table.groups) {
       if (group.level === undefined) {
@@ -316,11 +323,11 @@ function readTables(lines: SourceLine[], note: (field: string, reason: string, l
       const nameCells: string[] = [];
       if (cleanText(cells[0]) === "职业名称") {
         for (const c of cells.slice(1)) {
-          if (/^国标版本/.test(cleanText(c))) break;
+          if (/^(国标版本|工种)/.test(cleanText(c))) break;
           nameCells.push(c);
         }
       } else {
-        nameCells.push(cleanText(text).replace(/^职业名称[:：]?/, "").replace(/国标版本.*$/, ""));
+        nameCells.push(cleanText(text).replace(/^职业名称[:：]?/, "").replace(/(国标版本|工种).*$/, ""));
       }
       const occupation = cleanText(nameCells.join(""));
       if (!occupation) throw new ImportError("附件1 的“职业名称”后没有职业名称", line.no, text.trim());
@@ -522,7 +529,7 @@ function readFootnotes(table: Table, out: OccupationOut, note: (field: string, r
   // list names 高职).
   const named = majorParagraphs.map((p) => p.school);
   const hasHigherVocational = named.some((s) => /^高等职业(学校|院校)$|^高职$/.test(s));
-  const hasGeneralHigher = named.some((s) => s === "普通高等学校");
+  const hasGeneralHigher = named.some((s) => /^(专科及以上)?普通高等学校$/.test(s));
   for (const p of majorParagraphs) {
     const { items, note: listNote } = listBody(p.body);
     let schools: string | School[] | undefined;
@@ -549,9 +556,12 @@ function readFootnotes(table: Table, out: OccupationOut, note: (field: string, r
         break;
       case "本科院校":
       case "本科":
+      case "本科及以上":
+      case "本科及以上普通高等学校":
         schools = hasGeneralHigher ? ["本科及以上"] : ["本科及以上", "普通高等学校专科"];
         break;
       case "普通高等学校":
+      case "专科及以上普通高等学校":
         schools = ["普通高等学校专科", "本科及以上"];
         break;
     }

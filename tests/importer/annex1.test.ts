@@ -254,6 +254,24 @@ describe("附件1: what it cannot read", () => {
   });
 });
 
+describe("附件1: a table per track", () => {
+  const table = (name: string, years: number) => [
+    `职业名称\t${name}\t国标版本\t《…》`,
+    "级别\t申报条件\t申报材料",
+    `具备以下条件之一者，可申报四级/中级工\t累计从事本职业或相关职业工作满${years}年。\t工作经历承诺书`,
+    "",
+    "①**相关职业：**营销员等，下同。",
+  ];
+  it("a name with its track in brackets is the plan's occupation; a second table of it is listed, not merged", () => {
+    const text = ["附件 1", ...table("互联网营销师（直播销售员）", 5), ...table("互联网营销师（选品员）", 3)].join("\n");
+    const r = parseAnnex1(toLines(text), {}, new Map([["互联网营销师", [4]]]));
+    const occs = (r.data as Data).occupations;
+    expect(occs.map((o) => o.occupation)).toEqual(["互联网营销师"]);
+    expect(occs[0].conditions[4][0].rule).toEqual({ years: 5 });
+    expect(r.review).toEqual([expect.objectContaining({ field: "occupations.互联网营销师", line: 7, reason: expect.stringMatching(/两张/) })]);
+  });
+});
+
 const SEED = [join(ROOT, "..", "shared", "seed", "000_2a3069a21d62eb2b.txt"), "/work/shared/seed/000_2a3069a21d62eb2b.txt"].find((p) => existsSync(p));
 
 describe.skipIf(!SEED)("附件1: carried over from the previous folder", () => {
