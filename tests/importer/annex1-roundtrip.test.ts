@@ -52,6 +52,19 @@ describe.skipIf(!SEED)("附件1 round trip on the 2024 notice", () => {
     for (const o of data.occupations) expect(Object.keys(o.conditions ?? {}).length).toBeGreaterThan(0);
   });
 
+  it("read again with its own output as the previous folder: the same data (ids and material keys carried over)", () => {
+    const again = parseAnnex1(annex1Lines(readFileSync(SEED!, "utf8")), { conditions: parse(stringify(result.data)) }, planLevels(hand));
+    expect(again.review).toEqual([]);
+    expect(again.data).toEqual(result.data);
+  });
+
+  const SAMPLE = [join(ROOT, "..", "shared", "notices", "2025-sample.txt"), "/work/shared/notices/2025-sample.txt"].find((p) => existsSync(p));
+  it.skipIf(!SAMPLE)("the 2025 sample notice (the same 附件1): the same data, nothing to review", () => {
+    const next = parseAnnex1(annex1Lines(readFileSync(SAMPLE!, "utf8")), { conditions: previous }, planLevels(hand));
+    expect(next.review).toEqual([]);
+    expect(next.data).toEqual(result.data);
+  });
+
   it("has the same occupations in the same order", () => {
     expect([...mine.rules.keys()]).toEqual([...hand.rules.keys()]);
   });
