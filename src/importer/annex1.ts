@@ -82,7 +82,8 @@ const circledNumber = (c: string) => CIRCLED.indexOf(c) + 1;
 const cellsOf = (text: string) => text.split(/\t| {2,}(?=\S)/);
 
 /** A page rule or page number the PDF's text keeps between rows ("-------------", "- 3 -"). */
-const isJunk = (text: string) => /^[\s|\-—–_=+·]*$/.test(text) || /^\s*[-—–]\s*\d+\s*[-—–]\s*$/.test(text);
+const isJunk = (text: string) =>
+  /^[\s|\-—–_=+·]*$/.test(text) || /^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$/.test(text) || /^\s*第\s*\d+\s*页(\s*[，,]?\s*共\s*\d+\s*页)?\s*$/.test(text);
 const isJunkCell = (cell: string) => /^[\s\-—–_=+|]+$/.test(cell) && /[-—–_=]{3,}/.test(cell);
 
 /**
@@ -169,9 +170,15 @@ export function parseAnnex1(
     }
     for (const level of levels) {
       if (out.conditions[level]) continue;
-      note(`occupations.${occ}.conditions.${level}`, `计划中有${occ} ${level} 级（${LEVEL_TITLES[level] ?? ""}），附件1 中没有这一级的申报条件；在补上之前，没有人会被判定为符合`);
+      note(
+        `occupations.${occ}.conditions.${level}`,
+        `计划中有${occ} ${level} 级（${LEVEL_TITLES[level] ?? ""}），附件1 中没有这一级的申报条件；在补上之前，没有人会被判定为符合`,
+        tables.find((t) => t.occupation === occ)?.line,
+      );
       out.conditions[level] = [];
-      out.levels = [...out.levels, level].sort((a, b) => b - a);
+      // In its place among the table's levels (五级 first).
+      const at = out.levels.findIndex((l) => l < level);
+      out.levels.splice(at < 0 ? out.levels.length : at, 0, level);
     }
   }
   for (const out of occupations) {
