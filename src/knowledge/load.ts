@@ -264,6 +264,7 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
   });
   const out = new Map<string, OccupationRules>();
   file.occupations.forEach((occ, oi) => {
+    if (out.has(occ.occupation)) problems.push({ file: name, path: `occupations.${oi}.occupation`, message: `重复的职业 "${occ.occupation}"` });
     const levels = new Map<number, Condition[]>();
     const own = occ.conditions ?? {};
     // The table's levels in the notice's order; without `levels`, the own conditions' levels, 五级 first as in the plan.

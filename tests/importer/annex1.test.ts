@@ -354,6 +354,13 @@ describe("conditions.yaml: an occupation's own conditions in the loader", () => 
     expect(() => loadKnowledge({ noticeDir: stray })).toThrow(/levels 中没有 2 级/);
   });
 
+  it("an occupation listed twice: an error", () => {
+    const twice = folder((c) => {
+      c.occupations.push(structuredClone(c.occupations[0]));
+    });
+    expect(() => loadKnowledge({ noticeDir: twice })).toThrow(/重复的职业 "电子商务师"/);
+  });
+
   it("major lists may be absent only where no condition asks for 本专业或相关专业", () => {
     const none = folder((c) => {
       c.occupations[2].majorLists = [];
