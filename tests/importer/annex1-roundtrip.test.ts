@@ -16,7 +16,7 @@ const SEED = SEED_PATHS.find((p) => existsSync(p));
 const HAND = join(ROOT, "knowledge", "2024");
 
 /** The lines of 附件1: from its heading up to 附件2's. */
-export function annex1Lines(text: string): SourceLine[] {
+function annex1Lines(text: string): SourceLine[] {
   const lines = text.split(/\r?\n/).map((t, i) => ({ no: i + 1, text: t }));
   const start = lines.findIndex((l) => /^附件\s*1\s*$/.test(l.text.trim()));
   const end = lines.findIndex((l) => /^附件\s*2\s*$/.test(l.text.trim()));
