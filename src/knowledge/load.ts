@@ -251,28 +251,47 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
     ...rule,
     education: rule.education && { ...rule.education, schools: schools(rule.education.schools, `${path}.education.schools`) },
   });
+  type Entry = { id: string; text: string; rule?: Rule; materials: { ref: string; schools?: string | School[] }[] };
+  const resolveCondition = (c: Entry, path: string): Condition => ({
+    id: c.id,
+    text: c.text,
+    rule: resolveRule(c.rule ?? {}, `${path}.rule`),
+    materials: c.materials.map((m, mi) => {
+      const text = file.materialTexts[m.ref];
+      if (!text) problems.push({ file: name, path: `${path}.materials.${mi}.ref`, message: `未定义的材料 "${m.ref}"` });
+      return { text: text ?? m.ref, schools: m.schools === undefined ? undefined : schools(m.schools, `${path}.materials.${mi}.schools`) };
+    }),
+  });
   const out = new Map<string, OccupationRules>();
   file.occupations.forEach((occ, oi) => {
+    if (out.has(occ.occupation)) problems.push({ file: name, path: `occupations.${oi}.occupation`, message: `重复的职业 "${occ.occupation}"` });
     const levels = new Map<number, Condition[]>();
-    for (const level of occ.levels) {
-      const template = file.templates[String(level)];
-      if (!template) {
-        problems.push({ file: name, path: `occupations.${oi}.levels`, message: `没有 ${level} 级的条件模板` });
+    const own = occ.conditions ?? {};
+    // The table's levels in the notice's order; without `levels`, the own conditions' levels, 五级 first as in the plan.
+    const order = occ.levels ?? Object.keys(own).map(Number).sort((a, b) => b - a);
+    for (const key of Object.keys(own)) {
+      if (!order.includes(Number(key))) {
+        problems.push({ file: name, path: `occupations.${oi}.conditions.${key}`, message: `levels 中没有 ${key} 级，但有它的条件` });
+      }
+    }
+    for (const level of order) {
+      const mine = own[String(level)];
+      if (mine) {
+        // A condition without a rule is one the importer could not read: kept in the file for review, never evaluated
+        // (its material refs are still checked).
+        const resolved = mine.map((c, ci) => resolveCondition(c, `occupations.${oi}.conditions.${level}.${ci}`));
+        levels.set(level, resolved.filter((_, ci) => mine[ci].rule !== undefined));
         continue;
       }
-      levels.set(
-        level,
-        template.map((c, ci) => ({
-          id: c.id,
-          text: c.text,
-          rule: resolveRule(c.rule, `templates.${level}.${ci}.rule`),
-          materials: c.materials.map((m, mi) => {
-            const text = file.materialTexts[m.ref];
-            if (!text) problems.push({ file: name, path: `templates.${level}.${ci}.materials.${mi}.ref`, message: `未定义的材料 "${m.ref}"` });
-            return { text: text ?? m.ref, schools: m.schools === undefined ? undefined : schools(m.schools, `templates.${level}.${ci}.materials.${mi}.schools`) };
-          }),
-        })),
-      );
+      const template = file.templates[String(level)];
+      if (!template) {
+        problems.push({ file: name, path: `occupations.${oi}.levels`, message: `没有 ${level} 级的条件（既无本职业的 conditions，也无模板）` });
+        continue;
+      }
+      levels.set(level, template.map((c, ci) => resolveCondition(c, `templates.${level}.${ci}`)));
+    }
+    if (!occ.majorLists.length && [...levels.values()].some((list) => list.some((c) => c.rule.education?.relatedMajor))) {
+      problems.push({ file: name, path: `occupations.${oi}.majorLists`, message: `${occ.occupation}的条件要求本专业或相关专业，但没有专业目录` });
     }
     out.set(occ.occupation, {
       occupation: occ.occupation,

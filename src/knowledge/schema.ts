@@ -146,25 +146,41 @@ export const Rule = z
 
 const MaterialRef = z.strictObject({ ref: Text, schools: SchoolRef.optional() });
 
+const LevelKey = z.string().regex(/^[1-5]$/, "等级键应为 1-5");
+
+/** A condition sentence of 附件1 with its rule and its materials (`ref`s into `materialTexts`). */
+const TemplateCondition = z.strictObject({ id: Text, text: Text, rule: Rule, materials: z.array(MaterialRef).min(1) });
+
+/**
+ * An occupation's own condition. Written by the importer, which may meet a sentence it cannot read into a rule: such a
+ * condition keeps its text without `rule` (listed for review) and is never evaluated — nobody qualifies by it until a
+ * person writes its rule. A condition whose cell lists no material has `materials: []`.
+ */
+const OwnCondition = z.strictObject({ id: Text, text: Text, rule: Rule.optional(), materials: z.array(MaterialRef) });
+
 export const ConditionsFile = z.strictObject({
   clause: Clause,
   schoolGroups: z.record(z.string(), z.array(School).min(1)),
   materialTexts: z.record(z.string(), Text),
-  templates: z.record(
-    z.string().regex(/^[1-5]$/, "等级键应为 1-5"),
-    z.array(z.strictObject({ id: Text, text: Text, rule: Rule, materials: z.array(MaterialRef).min(1) })).min(1),
-  ),
+  /** Condition sets shared by several occupations, by level (`occupations[].levels` names the levels that use them). */
+  templates: z.record(LevelKey, z.array(TemplateCondition).min(1)).default({}),
   occupations: z
     .array(
-      z.strictObject({
-        occupation: Text,
-        levels: z.array(Level).min(1),
-        relatedOccupations: z.array(Text).min(1),
-        relatedOccupationAliases: z.record(z.string(), z.array(Text)).optional(),
-        majorLists: z
-          .array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) }))
-          .min(1),
-      }),
+      z
+        .strictObject({
+          occupation: Text,
+          /** The levels of the occupation's table, in the notice's order; a level without own `conditions` uses the template. */
+          levels: z.array(Level).min(1).optional(),
+          /** The occupation's own conditions by level (its table's numbers), in place of the template for those levels. */
+          conditions: z.record(LevelKey, z.array(OwnCondition)).optional(),
+          relatedOccupations: z.array(Text).min(1),
+          relatedOccupationAliases: z.record(z.string(), z.array(Text)).optional(),
+          /** The notice's major lists; none when no condition of the table asks for 本专业或相关专业. */
+          majorLists: z.array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) })),
+        })
+        .refine((o) => o.levels !== undefined || (o.conditions !== undefined && Object.keys(o.conditions).length > 0), {
+          message: "职业应有 levels（使用模板）或 conditions（本职业的条件）",
+        }),
     )
     .min(1),
 });
