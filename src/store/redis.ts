@@ -6,6 +6,7 @@ import { Redis, type Result } from "ioredis";
 import type { Session, SessionStore } from "../engine/session.js";
 import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
 import { clip, parseSession } from "./sqlite.js";
+import { RedisSharedKeys } from "./shared-keys.js";
 
 export interface RedisOptions {
   url: string;
@@ -82,6 +83,8 @@ export async function connectRedis(options: RedisOptions): Promise<RedisStores> 
 export class RedisStores {
   readonly sessions: RedisSessionStore;
   readonly unanswered: RedisUnansweredLog;
+  /** Short-lived shared keys (login lockouts, revoked console sessions, 公众号 nonces): `<prefix>shared:<key>`. */
+  readonly shared: RedisSharedKeys;
   private closed = false;
 
   constructor(
@@ -92,6 +95,7 @@ export class RedisStores {
     redis.defineCommand("zhinengRecordUnanswered", { numberOfKeys: 3, lua: RECORD_SCRIPT });
     this.sessions = new RedisSessionStore(redis, prefix, options.ttlMs);
     this.unanswered = new RedisUnansweredLog(redis, prefix, options.maxUnanswered ?? 100_000);
+    this.shared = new RedisSharedKeys(redis, prefix);
   }
 
   async close(): Promise<void> {
