@@ -73,7 +73,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ kb, engine, config, logger: log }));
+      app.use("/console", consoleRouter({ kb, engine, config, logger: log, shared: stores.shared }));
     },
   });
 
