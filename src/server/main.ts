@@ -70,6 +70,7 @@ async function main(): Promise<void> {
             appId: config.OA_APPID,
             aesKey: config.OA_AES_KEY,
             fetchPictures: config.OA_FETCH_PICTURES,
+            shared: stores.shared,
           }),
         );
       }
