@@ -280,6 +280,10 @@ export class ReplyCache {
     return entry;
   }
 
+  delete(key: string): void {
+    this.remove(key);
+  }
+
   private trim(): void {
     const t = this.now();
     for (const [k, v] of this.map) {
@@ -295,6 +299,9 @@ export class ReplyCache {
     this.total -= e.bytes;
   }
 }
+
+/** How often an instance looks for the reply of a message another instance is answering. */
+const SHARED_POLL_MS = 100;
 
 /** A nonce as WeChat sends it (digits) with room: printable ASCII, short. */
 const NONCE_RE = /^[\x21-\x7e]{1,64}$/;
@@ -322,6 +329,7 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const truncatedNote = render(r.reply_truncated, vars);
   const unchecked = render(r.photo_unchecked, vars);
   const replies = new ReplyCache({ ttlMs: dedupeTtlMs, now });
+  const instanceId = randomBytes(8).toString("hex");
   const shared = options.shared ?? new MemorySharedKeys({ now, maxBytes: 4 * 2 ** 20 });
 
   /**
@@ -357,6 +365,44 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     if (err instanceof Refused || err instanceof CryptoError || err instanceof XmlError) log.warn({ reason: (err as Error).message }, "公众号：请求被拒绝");
     else log.error({ err: (err as Error).message }, "公众号：校验请求时出错，已拒绝");
     res.status(401).end();
+  };
+
+  /** The reply to send for one message, cut to WeChat's limit (so the cache holds what is sent), or null. */
+  const process = (msg: Record<string, string>): Promise<string | null> =>
+    answer(msg).then(
+      (text) => (text === null ? null : fitBytes(text, MAX_REPLY_BYTES, truncatedNote)),
+      (err) => {
+        log.error({ err: (err as Error).message }, "公众号：处理消息失败");
+        return null;
+      },
+    );
+
+  /**
+   * With a store shared by several instances: the first instance to see a message processes it and stores its reply;
+   * a retry that reaches another instance waits for that reply (up to the reply time limit, then "success" and a
+   * later retry may find it). A store that does not answer lets this instance process it.
+   */
+  const once = async (key: string, msg: Record<string, string>): Promise<string | null> => {
+    const shared = options.shared!;
+    let owner: string | undefined;
+    try {
+      owner = await shared.putIfAbsent(`oa:msg:${key}`, instanceId, dedupeTtlMs);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "公众号：共享存储不可用，消息在本实例处理");
+    }
+    if (owner === undefined) {
+      const text = await process(msg);
+      await shared.putIfAbsent(`oa:reply:${key}`, JSON.stringify(text), dedupeTtlMs).catch((err: Error) => log.warn({ err: err.message }, "公众号：答案未能存入共享存储"));
+      return text;
+    }
+    for (let i = 0; i * SHARED_POLL_MS < replyTimeoutMs; i++) {
+      const stored = await shared.get(`oa:reply:${key}`).catch(() => undefined);
+      if (stored !== undefined) return JSON.parse(stored) as string | null;
+      await new Promise((r) => setTimeout(r, SHARED_POLL_MS));
+    }
+    // Not ready: this attempt answers "success"; forgetting it lets WeChat's next retry look again.
+    replies.delete(key);
+    return null;
   };
 
   /** The reply text for one message, or null for none ("success"). */
@@ -472,15 +518,7 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     let pending = replies.get(key);
     const retry = Boolean(pending);
     if (!pending) {
-      const reply = answer(msg).then(
-        // Cut here, so the cache holds what is sent.
-        (text) => (text === null ? null : fitBytes(text, MAX_REPLY_BYTES, truncatedNote)),
-        (err) => {
-          log.error({ err: (err as Error).message }, "公众号：处理消息失败");
-          return null;
-        },
-      );
-      pending = replies.set(key, reply);
+      pending = replies.set(key, options.shared ? once(key, msg) : process(msg));
     }
     log.debug({ type: msg.MsgType, retry, encrypted }, "公众号消息");
 

@@ -31,6 +31,8 @@ export interface SharedKeys {
    * call stored its own (first writer wins, atomically).
    */
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<string | undefined>;
+  /** The live value of a key set by putIfAbsent or setFlag ("1"), if any. */
+  get(key: string): Promise<string | undefined>;
   /** Forgets a key of any kind. */
   delete(key: string): Promise<void>;
 }
@@ -38,7 +40,7 @@ export interface SharedKeys {
 /** A key longer than this is refused (callers build keys from bounded parts; this is a guard, not a limit to reach). */
 export const MAX_KEY_LENGTH = 512;
 /** A value longer than this is refused. */
-export const MAX_VALUE_LENGTH = 1024;
+export const MAX_VALUE_LENGTH = 8192;
 
 function check(key: string, value = ""): void {
   if (key.length > MAX_KEY_LENGTH) throw new RangeError(`shared key longer than ${MAX_KEY_LENGTH}`);
@@ -109,6 +111,11 @@ export class MemorySharedKeys implements SharedKeys {
     if (e) return e.value;
     this.put(key, { count: 0, value, expires: this.now() + ttl(ttlMs) });
     return undefined;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const e = this.live(key);
+    return e && !e.count ? e.value : undefined;
   }
 
   async delete(key: string): Promise<void> {
@@ -233,6 +240,11 @@ export class SqliteSharedKeys implements SharedKeys {
     return undefined;
   }
 
+  async get(key: string): Promise<string | undefined> {
+    const row = this.liveRow(key);
+    return row && !row.count ? row.value : undefined;
+  }
+
   async delete(key: string): Promise<void> {
     this.deleteStmt.run(key);
   }
@@ -319,6 +331,10 @@ export class RedisSharedKeys implements SharedKeys {
     check(key, value);
     const present = await this.redis.zhinengPutIfAbsent(this.key(key), value, ttl(ttlMs));
     return present ?? undefined;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(key))) ?? undefined;
   }
 
   async delete(key: string): Promise<void> {

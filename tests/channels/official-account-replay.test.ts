@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getKb, sharedEngine } from "../helpers.js";
 import { createHttpApp } from "../../src/server/http.js";
 import { createOfficialAccountRouter, ReplyCache, type OfficialAccountOptions } from "../../src/channels/official-account.js";
+import { connect } from "node:net";
 import { MemorySharedKeys } from "../../src/store/shared-keys.js";
+import { connectRedis } from "../../src/store/redis.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { listen, type Running } from "../server/listen.js";
 
@@ -167,6 +169,102 @@ describe("plain mode: timestamps and nonces", () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe("several instances on one store", () => {
+  function slow(delayMs: number) {
+    const calls: string[] = [];
+    const wrapped = {
+      kb,
+      turn: async (user: string, text: string, channel?: string) => {
+        calls.push(`${user}|${text}`);
+        await new Promise((r) => setTimeout(r, delayMs));
+        return engine.turn(user, text, channel);
+      },
+    } as unknown as Engine;
+    return { engine: wrapped, calls };
+  }
+
+  it("a retry that reaches another instance gets the first one's reply, and the message is processed once", async () => {
+    const shared = new MemorySharedKeys({ now });
+    const counter = slow(300);
+    const a = await start({ engine: counter.engine, shared });
+    const b = await start({ engine: counter.engine, shared });
+    try {
+      const body = textXml("咨询电话是多少", nextId(), "oUser_two");
+      // The retry arrives while the first instance is still answering, then once more after it has answered.
+      const [first, second] = await Promise.all([
+        post(`${a.url}/wechat?${query(ts(), nextNonce())}`, body).then((r) => r.text()),
+        new Promise((r) => setTimeout(r, 50)).then(() => post(`${b.url}/wechat?${query(ts(), nextNonce())}`, body).then((r) => r.text())),
+      ]);
+      const third = await (await post(`${b.url}/wechat?${query(ts(), nextNonce())}`, body)).text();
+      expect(counter.calls).toEqual(["oa:oUser_two|咨询电话是多少"]);
+      expect(field(first, "Content")).toContain(kb.contacts.hotline.text);
+      expect(field(second, "Content")).toBe(field(first, "Content"));
+      expect(field(third, "Content")).toBe(field(first, "Content"));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("when the first instance's answer is not ready in time, the other answers success and a later retry gets the answer", async () => {
+    const shared = new MemorySharedKeys({ now });
+    const counter = slow(500);
+    const a = await start({ engine: counter.engine, shared, replyTimeoutMs: 200 });
+    const b = await start({ engine: counter.engine, shared, replyTimeoutMs: 200 });
+    try {
+      const body = textXml("照片有什么要求", nextId(), "oUser_late");
+      expect(await (await post(`${a.url}/wechat?${query(ts(), nextNonce())}`, body)).text()).toBe("success");
+      expect(await (await post(`${b.url}/wechat?${query(ts(), nextNonce())}`, body)).text()).toBe("success");
+      await new Promise((r) => setTimeout(r, 500));
+      const late = await (await post(`${b.url}/wechat?${query(ts(), nextNonce())}`, body)).text();
+      expect(field(late, "Content")).toContain(String(kb.materials.photo.minHeightPx));
+      expect(counter.calls).toEqual(["oa:oUser_late|照片有什么要求"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUp = await new Promise<boolean>((resolve) => {
+  const u = new URL(REDIS_URL);
+  const socket = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
+  const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+  socket.once("connect", () => done(true));
+  socket.once("error", () => done(false));
+  socket.once("timeout", () => done(false));
+});
+
+describe.runIf(redisUp || process.env.REQUIRE_REDIS === "1")("two instances on one Redis", () => {
+  it("agree on nonces and answer a retry once", async () => {
+    const prefix = `test:oa:${process.pid}:${Date.now()}:`;
+    const ra = await connectRedis({ url: REDIS_URL, ttlMs: 60_000, prefix });
+    const rb = await connectRedis({ url: REDIS_URL, ttlMs: 60_000, prefix });
+    const counter = counting();
+    // Redis expires keys by the real clock: these instances use it too.
+    const a = await start({ engine: counter.engine, shared: ra.shared, now: Date.now });
+    const b = await start({ engine: counter.engine, shared: rb.shared, now: Date.now });
+    try {
+      const t = String(Math.floor(Date.now() / 1000));
+      const nonce = nextNonce();
+      const body = textXml("咨询电话", nextId(), "oUser_redis");
+      const first = await (await post(`${a.url}/wechat?${query(t, nonce)}`, body)).text();
+      expect((await post(`${b.url}/wechat?${query(t, nonce)}`, textXml("资格自测", nextId(), "oUser_redis"))).status).toBe(401);
+      const retry = await (await post(`${b.url}/wechat?${query(t, nextNonce())}`, body)).text();
+      expect(field(retry, "Content")).toBe(field(first, "Content"));
+      expect(counter.calls).toEqual(["oa:oUser_redis|咨询电话"]);
+    } finally {
+      await a.close();
+      await b.close();
+      const keys = await ra.redis.keys(`${prefix}*`);
+      if (keys.length) await ra.redis.del(...keys);
+      await ra.close();
+      await rb.close();
     }
   });
 });

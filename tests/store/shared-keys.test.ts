@@ -60,11 +60,14 @@ function contract(name: string, fresh: () => Promise<{ keys: SharedKeys; advance
       const { keys, advance } = await fresh();
       expect(await keys.putIfAbsent("nonce:1:2", "body-a", 400)).toBeUndefined();
       expect(await keys.putIfAbsent("nonce:1:2", "body-b", 400)).toBe("body-a");
+      expect(await keys.get("nonce:1:2")).toBe("body-a");
+      expect(await keys.get("nonce:none")).toBeUndefined();
       const racing = await Promise.all(["x", "y", "z", "w"].map((v) => keys.putIfAbsent("nonce:race", v, 60_000)));
       expect(racing.filter((r) => r === undefined)).toHaveLength(1);
       const winner = ["x", "y", "z", "w"][racing.indexOf(undefined)];
       expect(racing.filter((r) => r !== undefined).every((r) => r === winner)).toBe(true);
       await advance(600);
+      expect(await keys.get("nonce:1:2")).toBeUndefined();
       expect(await keys.putIfAbsent("nonce:1:2", "body-c", 400)).toBeUndefined();
     });
 
