@@ -309,9 +309,18 @@ const TIMESTAMP_RE = /^\d{1,12}$/;
 /** Longest FromUserName (an openid is 28 characters) and MsgId (a 64-bit number) taken into a cache key. */
 const MAX_USER_CHARS = 128;
 const MAX_MSGID_CHARS = 32;
+const MAX_KEY_CHARS = 256;
 
-/** Why a request was refused, for the log only: the client always gets the same answer. */
-class Refused extends Error {}
+/** Why a request was refused, for the log only: the client always gets the same answer. An unsigned request is
+ * logged at debug level (anyone can send one); one with a right signature, at warn (WeChat, our clock, or a replay). */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly signed = true,
+  ) {
+    super(message);
+  }
+}
 
 export function createOfficialAccountRouter(options: OfficialAccountOptions): Router {
   const { kb, engine, token } = options;
@@ -339,9 +348,9 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const checkQuery = (req: Request): { timestamp: string; nonce: string } => {
     const q = req.query as Record<string, unknown>;
     const [sig, timestamp, nonce] = [q.signature, q.timestamp, q.nonce];
-    if (typeof sig !== "string" || typeof timestamp !== "string" || typeof nonce !== "string") throw new Refused("签名参数缺失");
-    if (!TIMESTAMP_RE.test(timestamp) || !NONCE_RE.test(nonce)) throw new Refused("timestamp/nonce 格式不正确");
-    if (!safeEqual(signature(token, timestamp, nonce), sig.toLowerCase())) throw new Refused("签名不正确");
+    if (typeof sig !== "string" || typeof timestamp !== "string" || typeof nonce !== "string") throw new Refused("签名参数缺失", false);
+    if (!TIMESTAMP_RE.test(timestamp) || !NONCE_RE.test(nonce)) throw new Refused("timestamp/nonce 格式不正确", false);
+    if (!safeEqual(signature(token, timestamp, nonce), sig.toLowerCase())) throw new Refused("签名不正确", false);
     const skew = Number(timestamp) - Math.floor(now() / 1000);
     if (Math.abs(skew) > TIMESTAMP_WINDOW_S) {
       log.warn({ skewSeconds: skew }, "公众号：签名正确但时间戳超出 ±5 分钟，已拒绝（重放，或本机时钟不准：请校准时间）");
@@ -362,7 +371,8 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
 
   /** The one answer to every refused request: nothing tells one failure from another. */
   const refuse = (res: Response, err: unknown) => {
-    if (err instanceof Refused || err instanceof CryptoError || err instanceof XmlError) log.warn({ reason: (err as Error).message }, "公众号：请求被拒绝");
+    if (err instanceof Refused && !err.signed) log.debug({ reason: err.message }, "公众号：请求被拒绝");
+    else if (err instanceof Refused || err instanceof CryptoError || err instanceof XmlError) log.warn({ reason: (err as Error).message }, "公众号：请求被拒绝");
     else log.error({ err: (err as Error).message }, "公众号：校验请求时出错，已拒绝");
     res.status(401).end();
   };
@@ -510,11 +520,11 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
       return void res.status(400).type("text/plain").send("missing fields");
     }
 
-    if (msg.FromUserName.length > MAX_USER_CHARS || (msg.MsgId ?? "").length > MAX_MSGID_CHARS) {
-      return void res.status(400).type("text/plain").send("bad fields");
-    }
     // One user's MsgId never reaches another user's reply.
     const key = msg.MsgId ? `id:${msg.FromUserName}:${msg.MsgId}` : `ev:${msg.FromUserName}:${msg.CreateTime ?? ""}:${msg.Event ?? msg.MsgType}`;
+    if (msg.FromUserName.length > MAX_USER_CHARS || (msg.MsgId ?? "").length > MAX_MSGID_CHARS || key.length > MAX_KEY_CHARS) {
+      return void res.status(400).type("text/plain").send("bad fields");
+    }
     let pending = replies.get(key);
     const retry = Boolean(pending);
     if (!pending) {

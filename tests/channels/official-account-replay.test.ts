@@ -141,6 +141,15 @@ describe("plain mode: timestamps and nonces", () => {
     expect(field(theirs, "Content")).toContain(String(kb.materials.photo.minHeightPx));
   });
 
+  it("refuses fields too long to key the reply cache (400), without processing", async () => {
+    const before = counter.calls.length;
+    const longUser = await post(`${oa.url}/wechat?${query(ts(), nextNonce())}`, textXml("咨询电话", nextId(), "o".repeat(200)));
+    expect(longUser.status).toBe(400);
+    const longEvent = `<xml><ToUserName>${GH}</ToUserName><FromUserName>oUser_ev</FromUserName><CreateTime>${ts()}</CreateTime><MsgType>event</MsgType><Event>${"E".repeat(5_000)}</Event></xml>`;
+    expect((await post(`${oa.url}/wechat?${query(ts(), nextNonce())}`, longEvent)).status).toBe(400);
+    expect(counter.calls.length).toBe(before);
+  });
+
   it("the URL check (GET) answers within the window; its nonce cannot then sign a push", async () => {
     const t = ts();
     const nonce = nextNonce();
