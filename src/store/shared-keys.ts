@@ -139,11 +139,18 @@ export class MemorySharedKeys implements SharedKeys {
     this.map.set(key, entry);
     this.bytes += 2 * (key.length + entry.value.length) + 48;
     if (this.map.size <= this.maxKeys && this.bytes <= this.maxBytes) return;
-    // Over a bound: first what has expired, then the oldest written (Map keeps insertion order).
+    // Over a bound: first what has expired, then the oldest counters (a flood of attempts from new addresses must not
+    // push out a revocation), then the oldest of any kind (Map keeps insertion order).
+    // Trimmed to 90% of the bounds, so that the scan runs once per tenth of them, not on every write.
     const t = this.now();
+    const over = () => this.map.size > this.maxKeys * 0.9 || this.bytes > this.maxBytes * 0.9;
     for (const [k, v] of this.map) if (v.expires <= t) this.remove(k);
+    for (const [k, v] of this.map) {
+      if (!over()) return;
+      if (v.count > 0) this.remove(k);
+    }
     for (const k of this.map.keys()) {
-      if (this.map.size <= this.maxKeys && this.bytes <= this.maxBytes) break;
+      if (!over()) return;
       this.remove(k);
     }
   }
