@@ -300,6 +300,16 @@ export class ReplyCache {
   }
 }
 
+/** A reply another instance stored (JSON of a string or null); anything else reads as no reply. */
+function parseStoredReply(json: string): string | null {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === "string" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How often an instance looks for the reply of a message another instance is answering. */
 const SHARED_POLL_MS = 100;
 
@@ -407,7 +417,7 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     }
     for (let i = 0; i * SHARED_POLL_MS < replyTimeoutMs; i++) {
       const stored = await shared.get(`oa:reply:${key}`).catch(() => undefined);
-      if (stored !== undefined) return JSON.parse(stored) as string | null;
+      if (stored !== undefined) return parseStoredReply(stored);
       await new Promise((r) => setTimeout(r, SHARED_POLL_MS));
     }
     // Not ready: this attempt answers "success"; forgetting it lets WeChat's next retry look again.
