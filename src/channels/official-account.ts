@@ -2,15 +2,21 @@
  * WeChat Official Account (公众号) message push at GET/POST /wechat.
  *
  * - GET: the server check: signature = sha1(sorted token, timestamp, nonce), compared in constant time; echoes
- *   echostr. A bad signature is 401 with an empty body.
- * - POST: signature checked the same way; in safe mode (encrypt_type=aes) msg_signature = sha1(sorted token,
- *   timestamp, nonce, Encrypt) too, the message is decrypted (AES-256-CBC, key = base64(EncodingAESKey + "="), IV = the
- *   key's first 16 bytes, PKCS#7 padding to 32-byte blocks, the appid at the end checked) and the reply encrypted the
- *   same way. XML is parsed with no DTD and no entity expansion, under a size limit.
+ *   echostr. WeChat sends it the same way in every mode (echostr in clear, no msg_signature).
+ * - Every request: the timestamp within ±5 minutes of our clock, and its (timestamp, nonce) used for one request only
+ *   (the same request again, a retry, is allowed; another body with them is a replay). Nonces are remembered for the
+ *   window in the store's shared keys, so several instances agree.
+ * - POST: signature checked the same way; with OA_AES_KEY set, only encrypted pushes (encrypt_type=aes, in compatible
+ *   or safe mode) with msg_signature = sha1(sorted token, timestamp, nonce, Encrypt) are taken; the message is read from
+ *   the cipher text alone (AES-256-CBC, key = base64(EncodingAESKey + "="), IV = the key's first 16 bytes, PKCS#7
+ *   padding to 32-byte blocks, the appid at the end checked) and the reply encrypted the same way. XML is parsed with no
+ *   DTD and no entity expansion, under a size limit.
+ * - Every failure of a signature, a timestamp, a nonce or a decryption is the same answer: 401 with an empty body.
  * - text → the engine's answer as a passive text reply; subscribe → the welcome; image → the photo check (the picture
  *   is fetched only when OA_FETCH_PICTURES is on); voice with recognition → as text; other types → a short help.
- * - WeChat retries a push it got no answer to within 5 s (3 tries): MsgId, or FromUserName+CreateTime for events,
- *   keys a cache of the reply, so a retry gets the same reply and the message is processed once. An answer not ready
+ * - WeChat retries a push it got no answer to within 5 s (3 tries): FromUserName+MsgId, or FromUserName+CreateTime for
+ *   events, keys a cache of the reply (bounded by bytes), so a retry gets the same reply and the message is processed
+ *   once. An answer not ready
  *   within 4.5 s is replied with "success" (WeChat then shows nothing and does not retry).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
@@ -21,6 +27,7 @@ import type { Engine } from "../engine/engine.js";
 import { baseVars, render } from "../knowledge/facts.js";
 import { checkPhoto, photoReply } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
+import { MemorySharedKeys, type SharedKeys } from "../store/shared-keys.js";
 
 // === Signatures and the message cipher
 
@@ -188,8 +195,16 @@ export interface OfficialAccountOptions {
   replyTimeoutMs?: number;
   /** How long a processed message is remembered for retries (ms). */
   dedupeTtlMs?: number;
+  /** The store's shared keys, where nonces are remembered (so several instances agree); default memory. */
+  shared?: SharedKeys;
+  /** The clock timestamps are checked against (tests give a fixed one for published vectors). */
   now?: () => number;
 }
+
+/** A push's timestamp may be this far from our clock, either way (seconds). */
+export const TIMESTAMP_WINDOW_S = 300;
+/** Replies kept for WeChat's retries, at most this many bytes (UTF-16) in all. */
+export const REPLY_CACHE_BYTES = 8 * 2 ** 20;
 
 /** Largest picture downloaded from PicUrl. */
 export const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
@@ -215,9 +230,107 @@ export async function fetchPictureBytes(url: string, signal: AbortSignal): Promi
 interface Pending {
   reply: Promise<string | null>;
   at: number;
+  bytes: number;
 }
 
-const MAX_REMEMBERED = 20_000;
+/**
+ * Replies by message key for WeChat's retries: a retry waits for the same promise. Bounded by count and by bytes (a
+ * reply's size is counted once it is known); the oldest go first, and an entry older than `ttlMs` reads as missing.
+ */
+export class ReplyCache {
+  private readonly map = new Map<string, Pending>();
+  private total = 0;
+  private readonly maxBytes: number;
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(options: { maxBytes?: number; maxEntries?: number; ttlMs: number; now?: () => number }) {
+    this.maxBytes = options.maxBytes ?? REPLY_CACHE_BYTES;
+    this.maxEntries = options.maxEntries ?? 20_000;
+    this.ttlMs = options.ttlMs;
+    this.now = options.now ?? Date.now;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get(key: string): Pending | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    if (this.now() - hit.at <= this.ttlMs) return hit;
+    this.remove(key);
+    return undefined;
+  }
+
+  set(key: string, reply: Promise<string | null>): Pending {
+    this.remove(key);
+    const entry: Pending = { reply, at: this.now(), bytes: 2 * key.length + 64 };
+    this.map.set(key, entry);
+    this.total += entry.bytes;
+    this.trim();
+    void reply.then((text) => {
+      // Still the entry of this key (not evicted or replaced meanwhile): count its reply.
+      if (this.map.get(key) !== entry || !text) return;
+      entry.bytes += 2 * text.length;
+      this.total += 2 * text.length;
+      this.trim();
+    });
+    return entry;
+  }
+
+  delete(key: string): void {
+    this.remove(key);
+  }
+
+  private trim(): void {
+    const t = this.now();
+    for (const [k, v] of this.map) {
+      if (t - v.at <= this.ttlMs && this.map.size <= this.maxEntries && this.total <= this.maxBytes) break;
+      this.remove(k);
+    }
+  }
+
+  private remove(key: string): void {
+    const e = this.map.get(key);
+    if (!e) return;
+    this.map.delete(key);
+    this.total -= e.bytes;
+  }
+}
+
+/** A reply another instance stored (JSON of a string or null); anything else reads as no reply. */
+function parseStoredReply(json: string): string | null {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === "string" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** How often an instance looks for the reply of a message another instance is answering. */
+const SHARED_POLL_MS = 100;
+
+/** A nonce as WeChat sends it (digits) with room: printable ASCII, short. */
+const NONCE_RE = /^[\x21-\x7e]{1,64}$/;
+const TIMESTAMP_RE = /^\d{1,12}$/;
+/** Longest FromUserName (an openid is 28 characters) and MsgId (a 64-bit number) taken into a cache key. */
+const MAX_USER_CHARS = 128;
+const MAX_MSGID_CHARS = 32;
+const MAX_KEY_CHARS = 256;
+
+/** Why a request was refused, for the log only: the client always gets the same answer. An unsigned request is
+ * logged at debug level (anyone can send one); one with a right signature, at warn (WeChat, our clock, or a replay). */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly signed = true,
+  ) {
+    super(message);
+  }
+}
 
 export function createOfficialAccountRouter(options: OfficialAccountOptions): Router {
   const { kb, engine, token } = options;
@@ -234,22 +347,82 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const help = render(r.channel_help, vars);
   const truncatedNote = render(r.reply_truncated, vars);
   const unchecked = render(r.photo_unchecked, vars);
-  const seen = new Map<string, Pending>();
+  const replies = new ReplyCache({ ttlMs: dedupeTtlMs, now });
+  const instanceId = randomBytes(8).toString("hex");
+  const shared = options.shared ?? new MemorySharedKeys({ now, maxBytes: 4 * 2 ** 20 });
 
-  const remember = (key: string, reply: Promise<string | null>) => {
-    const t = now();
-    for (const [k, v] of seen) {
-      if (t - v.at <= dedupeTtlMs && seen.size < MAX_REMEMBERED) break;
-      seen.delete(k);
-    }
-    seen.set(key, { reply, at: t });
-  };
-
-  const checkSignature = (req: Request): boolean => {
+  /**
+   * The query's signature and timestamp; throws Refused. Returns the timestamp and nonce. A right signature with a
+   * timestamp outside the window is logged as a warning: it is WeChat's push with our clock off, or a replay.
+   */
+  const checkQuery = (req: Request): { timestamp: string; nonce: string } => {
     const q = req.query as Record<string, unknown>;
     const [sig, timestamp, nonce] = [q.signature, q.timestamp, q.nonce];
-    if (typeof sig !== "string" || typeof timestamp !== "string" || typeof nonce !== "string") return false;
-    return safeEqual(signature(token, timestamp, nonce), sig.toLowerCase());
+    if (typeof sig !== "string" || typeof timestamp !== "string" || typeof nonce !== "string") throw new Refused("签名参数缺失", false);
+    if (!TIMESTAMP_RE.test(timestamp) || !NONCE_RE.test(nonce)) throw new Refused("timestamp/nonce 格式不正确", false);
+    if (!safeEqual(signature(token, timestamp, nonce), sig.toLowerCase())) throw new Refused("签名不正确", false);
+    const skew = Number(timestamp) - Math.floor(now() / 1000);
+    if (Math.abs(skew) > TIMESTAMP_WINDOW_S) {
+      log.warn({ skewSeconds: skew }, "公众号：签名正确但时间戳超出 ±5 分钟，已拒绝（重放，或本机时钟不准：请校准时间）");
+      throw new Refused("时间戳超出范围");
+    }
+    return { timestamp, nonce };
+  };
+
+  /**
+   * Uses (timestamp, nonce) for one request: `fingerprint` names it (the body's hash, or "GET"). The same request
+   * again (a retry) passes; another one with them is a replay. Kept until the timestamp leaves the window.
+   */
+  const useNonce = async (timestamp: string, nonce: string, fingerprint: string): Promise<void> => {
+    const ttl = (Number(timestamp) + TIMESTAMP_WINDOW_S) * 1000 - now() + 1_000;
+    const present = await shared.putIfAbsent(`oa:nonce:${timestamp}:${nonce}`, fingerprint, Math.max(1_000, ttl));
+    if (present !== undefined && present !== fingerprint) throw new Refused("timestamp 与 nonce 已用于另一请求（重放）");
+  };
+
+  /** The one answer to every refused request: nothing tells one failure from another. */
+  const refuse = (res: Response, err: unknown) => {
+    if (err instanceof Refused && !err.signed) log.debug({ reason: err.message }, "公众号：请求被拒绝");
+    else if (err instanceof Refused || err instanceof CryptoError || err instanceof XmlError) log.warn({ reason: (err as Error).message }, "公众号：请求被拒绝");
+    else log.error({ err: (err as Error).message }, "公众号：校验请求时出错，已拒绝");
+    res.status(401).end();
+  };
+
+  /** The reply to send for one message, cut to WeChat's limit (so the cache holds what is sent), or null. */
+  const process = (msg: Record<string, string>): Promise<string | null> =>
+    answer(msg).then(
+      (text) => (text === null ? null : fitBytes(text, MAX_REPLY_BYTES, truncatedNote)),
+      (err) => {
+        log.error({ err: (err as Error).message }, "公众号：处理消息失败");
+        return null;
+      },
+    );
+
+  /**
+   * With a store shared by several instances: the first instance to see a message processes it and stores its reply;
+   * a retry that reaches another instance waits for that reply (up to the reply time limit, then "success" and a
+   * later retry may find it). A store that does not answer lets this instance process it.
+   */
+  const once = async (key: string, msg: Record<string, string>): Promise<string | null> => {
+    const shared = options.shared!;
+    let owner: string | undefined;
+    try {
+      owner = await shared.putIfAbsent(`oa:msg:${key}`, instanceId, dedupeTtlMs);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "公众号：共享存储不可用，消息在本实例处理");
+    }
+    if (owner === undefined) {
+      const text = await process(msg);
+      await shared.putIfAbsent(`oa:reply:${key}`, JSON.stringify(text), dedupeTtlMs).catch((err: Error) => log.warn({ err: err.message }, "公众号：答案未能存入共享存储"));
+      return text;
+    }
+    for (let i = 0; i * SHARED_POLL_MS < replyTimeoutMs; i++) {
+      const stored = await shared.get(`oa:reply:${key}`).catch(() => undefined);
+      if (stored !== undefined) return parseStoredReply(stored);
+      await new Promise((r) => setTimeout(r, SHARED_POLL_MS));
+    }
+    // Not ready: this attempt answers "success"; forgetting it lets WeChat's next retry look again.
+    replies.delete(key);
+    return null;
   };
 
   /** The reply text for one message, or null for none ("success"). */
@@ -288,45 +461,68 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
 
   const router = express.Router();
 
-  router.get("/", (req, res) => {
-    if (!checkSignature(req)) return void res.status(401).end();
+  router.get("/", async (req, res) => {
+    try {
+      const { timestamp, nonce } = checkQuery(req);
+      await useNonce(timestamp, nonce, "GET");
+    } catch (err) {
+      return refuse(res, err);
+    }
     const echostr = req.query.echostr;
     res.type("text/plain").send(typeof echostr === "string" ? echostr : "");
   });
 
   router.post("/", (req, res, next) => {
     // The signature first: an unsigned request gets nothing, not even a body read.
-    if (!checkSignature(req)) return void res.status(401).end();
+    try {
+      checkQuery(req);
+    } catch (err) {
+      return refuse(res, err);
+    }
+    const q = req.query as Record<string, unknown>;
+    if (cipher) {
+      // With the AES key set, a plaintext push is a downgrade: refused, whatever it says.
+      if (q.encrypt_type !== "aes") return refuse(res, new Refused("已设置 OA_AES_KEY，拒绝未加密的推送"));
+      if (typeof q.msg_signature !== "string" || !/^[0-9a-fA-F]{40}$/.test(q.msg_signature)) return refuse(res, new Refused("缺少 msg_signature"));
+    }
     next();
   }, express.text({ type: () => true, limit: MAX_XML_BYTES, defaultCharset: "utf-8" }), async (req: Request, res: Response) => {
     const started = now();
     const q = req.query as Record<string, string | undefined>;
+    // Checked before the body was read.
+    const timestamp = q.timestamp!;
+    const nonce = q.nonce!;
     const body = typeof req.body === "string" ? req.body : "";
-    let outer: Record<string, string>;
-    try {
-      outer = parseWeChatXml(body);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "公众号：收到无法解析的 XML");
-      return void res.status(400).type("text/plain").send("bad xml");
+    const encrypted = q.encrypt_type === "aes";
+    if (encrypted && !cipher) {
+      log.error({}, "公众号：收到安全模式（加密）消息，但没有设置 OA_AES_KEY/OA_APPID");
+      return void res.status(400).type("text/plain").send("encryption not configured");
     }
 
-    const encrypted = q.encrypt_type === "aes";
-    let msg = outer;
+    let msg: Record<string, string>;
     if (encrypted) {
-      if (!cipher) {
-        log.error({}, "公众号：收到安全模式（加密）消息，但没有设置 OA_AES_KEY/OA_APPID");
-        return void res.status(400).type("text/plain").send("encryption not configured");
+      // Nothing of the body is trusted before msg_signature holds, and every failure until the message is read is
+      // the same answer.
+      try {
+        const enc = parseWeChatXml(body).Encrypt;
+        if (!enc || !safeEqual(signature(token, timestamp, nonce, enc), q.msg_signature!.toLowerCase())) throw new Refused("msg_signature 不正确");
+        await useNonce(timestamp, nonce, sha1(body));
+        // Compatible mode sends the plaintext beside the cipher text: only the cipher text is read.
+        msg = parseWeChatXml(cipher!.decrypt(enc));
+      } catch (err) {
+        return refuse(res, err);
       }
-      const enc = outer.Encrypt;
-      if (!enc || typeof q.msg_signature !== "string" || !safeEqual(signature(token, q.timestamp!, q.nonce!, enc), q.msg_signature.toLowerCase())) {
-        return void res.status(401).end();
+    } else {
+      try {
+        msg = parseWeChatXml(body);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "公众号：收到无法解析的 XML");
+        return void res.status(400).type("text/plain").send("bad xml");
       }
       try {
-        msg = parseWeChatXml(cipher.decrypt(enc));
+        await useNonce(timestamp, nonce, sha1(body));
       } catch (err) {
-        log.warn({ err: (err as Error).message }, "公众号：解密失败");
-        const status = err instanceof CryptoError && /AppID/.test(err.message) ? 401 : 400;
-        return void res.status(status).type("text/plain").send(status === 401 ? "" : "bad message");
+        return refuse(res, err);
       }
     }
 
@@ -334,17 +530,15 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
       return void res.status(400).type("text/plain").send("missing fields");
     }
 
-    const key = msg.MsgId ? `id:${msg.MsgId}` : `ev:${msg.FromUserName}:${msg.CreateTime ?? ""}:${msg.Event ?? msg.MsgType}`;
-    let pending = seen.get(key);
-    if (pending && now() - pending.at > dedupeTtlMs) pending = undefined;
+    // One user's MsgId never reaches another user's reply.
+    const key = msg.MsgId ? `id:${msg.FromUserName}:${msg.MsgId}` : `ev:${msg.FromUserName}:${msg.CreateTime ?? ""}:${msg.Event ?? msg.MsgType}`;
+    if (msg.FromUserName.length > MAX_USER_CHARS || (msg.MsgId ?? "").length > MAX_MSGID_CHARS || key.length > MAX_KEY_CHARS) {
+      return void res.status(400).type("text/plain").send("bad fields");
+    }
+    let pending = replies.get(key);
     const retry = Boolean(pending);
     if (!pending) {
-      const reply = answer(msg).catch((err) => {
-        log.error({ err: (err as Error).message }, "公众号：处理消息失败");
-        return null;
-      });
-      remember(key, reply);
-      pending = seen.get(key)!;
+      pending = replies.set(key, options.shared ? once(key, msg) : process(msg));
     }
     log.debug({ type: msg.MsgType, retry, encrypted }, "公众号消息");
 
@@ -360,12 +554,12 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     }
 
     const createTime = Math.floor(now() / 1000);
-    const xml = textReplyXml(msg.FromUserName, msg.ToUserName, fitBytes(text, MAX_REPLY_BYTES, truncatedNote), createTime);
+    const xml = textReplyXml(msg.FromUserName, msg.ToUserName, text, createTime);
     if (!encrypted) return void res.type("application/xml").send(xml);
     const enc = cipher!.encrypt(xml);
-    const timestamp = String(createTime);
-    const nonce = String(randomInt(100_000_000, 9_999_999_999));
-    res.type("application/xml").send(encryptedReplyXml(enc, signature(token, timestamp, nonce, enc), timestamp, nonce));
+    const replyTimestamp = String(createTime);
+    const replyNonce = String(randomInt(100_000_000, 9_999_999_999));
+    res.type("application/xml").send(encryptedReplyXml(enc, signature(token, replyTimestamp, replyNonce, enc), replyTimestamp, replyNonce));
   });
 
   return router;

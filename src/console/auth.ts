@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { MemorySharedKeys, type SharedKeys, type WindowCount } from "../store/shared-keys.js";
 
 // === Password hashes: scrypt$N$r$p$salt$hash (salt and hash in base64url)
 
@@ -150,26 +151,53 @@ export interface AuthOptions {
   /** The HMAC key; a random one per process if absent (sessions then end with the process). */
   secret?: string;
   sessionMs: number;
+  /**
+   * Where login attempts are counted and logouts remembered: the store's shared keys, so that they hold across a
+   * restart (SQLite) and across instances (Redis). Default: memory, this process only.
+   */
+  shared?: SharedKeys;
+  /** Password checks (scrypt, about 16 MB and 50 ms each) running at once in this process; beyond, "busy". */
+  maxChecksInFlight?: number;
   now?: () => number;
   onError?: (message: string) => void;
 }
 
+/** What a login attempt came to. */
+export type LoginResult =
+  | { ok: true; session: Session }
+  /** Wrong name, password or token. */
+  | { ok: false; reason: "invalid" }
+  /** Too many attempts from this client lately: refused without a check until `retryAfterMs` has passed. */
+  | { ok: false; reason: "locked"; retryAfterMs: number }
+  /** This client already has an attempt being checked. */
+  | { ok: false; reason: "in-flight" }
+  /** Too many password checks running in this process. */
+  | { ok: false; reason: "busy" }
+  /** The store that counts attempts did not answer: refused rather than unchecked. */
+  | { ok: false; reason: "unavailable" };
+
 const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64url");
 const sha256 = (s: string) => createHash("sha256").update(s).digest();
 
-/** Attempts per client before login is refused for a while. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 10 * 60_000;
-const MAX_TRACKED = 10_000;
+/** Attempts per client in a window; the next one is refused until the window ends. */
+export const MAX_ATTEMPTS = 10;
+export const ATTEMPT_WINDOW_MS = 10 * 60_000;
+/** Password checks at once per process: two cores' worth, leaving libuv's other threads to fs and dns. */
+const DEFAULT_CHECKS_IN_FLIGHT = 2;
+const attemptsKey = (client: string) => `console:attempts:${client.slice(0, 200)}`;
+const revokedKey = (sid: string) => `console:revoked:${sid}`;
 
 export class ConsoleAuth {
   readonly enabled: boolean;
   readonly secretIsEphemeral: boolean;
   private readonly key: Buffer;
   private readonly users?: UsersSource;
-  private readonly revoked = new Map<string, number>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly shared: SharedKeys;
   private readonly now: () => number;
+  /** Clients with an attempt being checked, and how many checks run. */
+  private readonly inFlight = new Set<string>();
+  private checking = 0;
+  private readonly maxChecks: number;
   /** A hash to spend the same time on when the user does not exist. */
   private dummyHash?: Promise<string>;
 
@@ -179,6 +207,8 @@ export class ConsoleAuth {
     this.enabled = Boolean(options.token || this.users);
     this.secretIsEphemeral = !options.secret;
     this.key = options.secret ? Buffer.from(options.secret, "utf8") : randomBytes(32);
+    this.shared = options.shared ?? new MemorySharedKeys({ now: this.now });
+    this.maxChecks = Math.max(1, options.maxChecksInFlight ?? DEFAULT_CHECKS_IN_FLIGHT);
   }
 
   /** Which ways to log in are configured (for the login page). */
@@ -186,24 +216,46 @@ export class ConsoleAuth {
     return { token: Boolean(this.options.token), users: Boolean(this.users) };
   }
 
-  /** Whether this client has failed too often lately. */
-  throttled(client: string): boolean {
-    const f = this.failures.get(client);
-    if (!f) return false;
-    if (this.now() - f.since > FAILURE_WINDOW_MS) {
-      this.failures.delete(client);
-      return false;
+  /** Whether this client has used up its attempts lately. */
+  async throttled(client: string): Promise<boolean> {
+    return (await this.shared.peekWindow(attemptsKey(client))).count >= MAX_ATTEMPTS;
+  }
+
+  /**
+   * One login attempt from `client` (an address key, see clientKey): at most one at a time per client and a few per
+   * process; the attempt is counted before the password is checked, so parallel attempts cannot outrun the limit, and a
+   * successful login clears the count.
+   */
+  async attempt(name: string, password: string, client: string): Promise<LoginResult> {
+    if (!this.enabled) return { ok: false, reason: "invalid" };
+    // Both reserved before the first await: whatever arrives meanwhile sees them.
+    if (this.inFlight.has(client)) return { ok: false, reason: "in-flight" };
+    if (this.checking >= this.maxChecks) return { ok: false, reason: "busy" };
+    this.inFlight.add(client);
+    this.checking++;
+    try {
+      let counted: WindowCount;
+      try {
+        counted = await this.shared.incrWindow(attemptsKey(client), ATTEMPT_WINDOW_MS);
+      } catch (err) {
+        this.options.onError?.(`登录次数无法记录：${(err as Error).message}`);
+        return { ok: false, reason: "unavailable" };
+      }
+      if (counted.count > MAX_ATTEMPTS) return { ok: false, reason: "locked", retryAfterMs: Math.max(1_000, counted.resetAt - this.now()) };
+      const session = await this.check(name.trim(), password);
+      if (!session) return { ok: false, reason: "invalid" };
+      await this.shared.delete(attemptsKey(client)).catch(() => {});
+      return { ok: true, session };
+    } finally {
+      this.inFlight.delete(client);
+      this.checking--;
     }
-    return f.count >= MAX_FAILURES;
   }
 
   /** Checks the credentials: a user of the file by name and password, or the shared token as the password. */
   async login(name: string, password: string, client: string): Promise<Session | undefined> {
-    if (!this.enabled || this.throttled(client)) return undefined;
-    const session = await this.check(name.trim(), password);
-    if (session) this.failures.delete(client);
-    else this.fail(client);
-    return session;
+    const r = await this.attempt(name, password, client);
+    return r.ok ? r.session : undefined;
   }
 
   private async check(name: string, password: string): Promise<Session | undefined> {
@@ -224,20 +276,6 @@ export class ConsoleAuth {
     return undefined;
   }
 
-  private fail(client: string): void {
-    const f = this.failures.get(client);
-    if (f && this.now() - f.since <= FAILURE_WINDOW_MS) f.count++;
-    else this.failures.set(client, { count: 1, since: this.now() });
-    if (this.failures.size > MAX_TRACKED) {
-      for (const [k, v] of this.failures) if (this.now() - v.since > FAILURE_WINDOW_MS) this.failures.delete(k);
-      // Still full: drop the oldest entries (Map keeps insertion order).
-      for (const k of this.failures.keys()) {
-        if (this.failures.size <= MAX_TRACKED) break;
-        this.failures.delete(k);
-      }
-    }
-  }
-
   private fingerprint(credential: string): string {
     return createHmac("sha256", this.key).update(`cv:${credential}`).digest("base64url").slice(0, 16);
   }
@@ -256,9 +294,9 @@ export class ConsoleAuth {
     return createHmac("sha256", this.key).update(payload).digest("base64url");
   }
 
-  /** The session of a cookie value, if the signature holds, it has not expired or been revoked, and the credential
-   * it was issued for is still the same. */
-  verify(value: string | undefined): Session | undefined {
+  /** The session a cookie value carries, if its signature holds, it has not expired, and the credential it was issued
+   * for is still the same (revocation is not checked: see verify). */
+  decode(value: string | undefined): Session | undefined {
     if (!value || value.length > 2048) return undefined;
     const dot = value.indexOf(".");
     if (dot <= 0) return undefined;
@@ -272,7 +310,7 @@ export class ConsoleAuth {
     } catch {
       return undefined;
     }
-    if (typeof s?.exp !== "number" || s.exp <= this.now() || typeof s.sid !== "string" || this.revoked.has(s.sid)) return undefined;
+    if (typeof s?.exp !== "number" || s.exp <= this.now() || typeof s.sid !== "string" || s.sid.length > 64) return undefined;
     if (s.sub === "token") {
       if (!this.options.token || s.cv !== this.fingerprint(this.options.token)) return undefined;
     } else if (typeof s.sub === "string" && s.sub.startsWith("user:")) {
@@ -282,10 +320,21 @@ export class ConsoleAuth {
     return s;
   }
 
-  /** Ends a session before its expiry (logout). */
-  revoke(session: Session): void {
-    const t = this.now();
-    for (const [sid, exp] of this.revoked) if (exp <= t) this.revoked.delete(sid);
-    if (this.revoked.size < MAX_TRACKED) this.revoked.set(session.sid, session.exp);
+  /** The session of a cookie value, if it decodes and has not been revoked (logout) here or on another instance. A
+   * store that does not answer counts as revoked: the request is refused, not let through. */
+  async verify(value: string | undefined): Promise<Session | undefined> {
+    const s = this.decode(value);
+    if (!s) return undefined;
+    try {
+      return (await this.shared.hasFlag(revokedKey(s.sid))) ? undefined : s;
+    } catch (err) {
+      this.options.onError?.(`会话吊销记录无法读取：${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Ends a session before its expiry (logout), for every instance that shares the store. */
+  async revoke(session: Session): Promise<void> {
+    await this.shared.setFlag(revokedKey(session.sid), Math.max(1_000, session.exp - this.now() + 60_000));
   }
 }

@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Config } from "../config.js";
+import type { SharedKeys } from "../store/shared-keys.js";
+import { clientKey } from "../server/rate-limit.js";
 import type { Engine } from "../engine/engine.js";
 import type { Knowledge } from "../knowledge/load.js";
 import { parseProfile } from "../eligibility/profile.js";
@@ -30,6 +32,8 @@ export interface ConsoleOptions {
   /** Defaults to the engine's knowledge base (the chat and the console answer from the same entries). */
   kb?: Knowledge;
   config: ConsoleConfig;
+  /** The store's shared keys (login attempts, logouts), so they hold across restarts and instances; default memory. */
+  shared?: SharedKeys;
   logger?: ConsoleLogger;
   now?: () => number;
 }
@@ -40,6 +44,9 @@ const OFF_MESSAGE = "热线坐席台未启用：请设置 CONSOLE_TOKEN（共享
 const UNAUTHORISED = "未登录或登录已过期，请重新登录。";
 const LOGIN_FAILED = "用户名或密码不正确。";
 const THROTTLED = "登录失败次数过多，请 10 分钟后再试。";
+const IN_FLIGHT = "上一次登录尚未完成，请稍候再试。";
+const BUSY = "登录请求过多，请稍后再试。";
+const LOGIN_ERRORS = { 400: "请求格式不正确。", 401: LOGIN_FAILED, 429: THROTTLED, 503: BUSY } as const;
 
 const LoginBody = z.object({
   name: z.string().max(200).optional().default(""),
@@ -68,6 +75,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
     usersFile: config.CONSOLE_USERS_FILE,
     secret: config.CONSOLE_SECRET,
     sessionMs: (config.CONSOLE_SESSION_HOURS ?? DEFAULT_SESSION_HOURS) * 3_600_000,
+    shared: options.shared,
     now,
     onError: (message) => logger?.error({ err: message }, "console users file"),
   });
@@ -98,7 +106,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
   router.use(sameOrigin);
 
-  const session = (req: Request) => auth.verify(readCookie(req, COOKIE));
+  const session = (req: Request): Promise<Session | undefined> => auth.verify(readCookie(req, COOKIE));
   const cookieBase = (req: Request) => `${COOKIE}=%V; Path=${req.baseUrl || "/"}; HttpOnly; SameSite=Strict${req.secure ? "; Secure" : ""}`;
   const setSession = (req: Request, res: Response, s: Session) =>
     res.append("Set-Cookie", cookieBase(req).replace("%V", auth.sign(s)) + `; Max-Age=${Math.max(0, Math.floor((s.exp - now()) / 1000))}`);
@@ -107,63 +115,78 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   // === Login and logout
 
-  const tryLogin = async (req: Request) => {
+  type Tried = { status: 200; session: Session } | { status: 400 | 401 | 429 | 503; name?: string; error: string; retryAfter?: number };
+  const tryLogin = async (req: Request): Promise<Tried> => {
     const body = LoginBody.safeParse(req.body ?? {});
-    if (!body.success) return { status: 400 as const };
-    const client = req.ip ?? req.socket.remoteAddress ?? "?";
-    if (auth.throttled(client)) return { status: 429 as const, name: body.data.name };
-    const s = await auth.login(body.data.name, body.data.password, client);
-    if (!s) {
-      logger?.info({ name: body.data.name.slice(0, 64), client }, "console login failed");
-      return { status: 401 as const, name: body.data.name };
+    if (!body.success) return { status: 400, error: LOGIN_ERRORS[400] };
+    const name = body.data.name;
+    // Keyed as the API's rate limit keys a client: an IPv6 address by its /56.
+    const client = clientKey(req.ip ?? req.socket.remoteAddress);
+    const r = await auth.attempt(name, body.data.password, client);
+    if (r.ok) {
+      logger?.info({ user: r.session.sub }, "console login");
+      return { status: 200, session: r.session };
     }
-    logger?.info({ user: s.sub }, "console login");
-    return { status: 200 as const, session: s };
+    switch (r.reason) {
+      case "invalid":
+        logger?.info({ name: name.slice(0, 64), client }, "console login failed");
+        return { status: 401, name, error: LOGIN_FAILED };
+      case "locked":
+        logger?.info({ client }, "console login refused: too many attempts");
+        return { status: 429, name, error: THROTTLED, retryAfter: Math.ceil(r.retryAfterMs / 1000) };
+      case "in-flight":
+        return { status: 429, name, error: IN_FLIGHT, retryAfter: 1 };
+      case "busy":
+      case "unavailable":
+        return { status: 503, name, error: BUSY, retryAfter: 1 };
+    }
   };
 
   router.post("/login", async (req, res) => {
     const r = await tryLogin(req);
-    if (r.session) {
+    if (r.status === 200) {
       setSession(req, res, r.session);
       res.redirect(303, `${base(req)}/`);
       return;
     }
     res.status(r.status);
-    const error = r.status === 429 ? THROTTLED : r.status === 400 ? "请求格式不正确。" : LOGIN_FAILED;
-    sendPage(res, (nonce) => loginPage({ nonce, base: base(req), error, methods: auth.methods, name: r.name }));
+    if (r.retryAfter) res.setHeader("Retry-After", String(r.retryAfter));
+    sendPage(res, (nonce) => loginPage({ nonce, base: base(req), error: r.error, methods: auth.methods, name: r.name }));
   });
 
   router.post("/api/login", async (req, res) => {
     const r = await tryLogin(req);
-    if (r.session) {
+    if (r.status === 200) {
       setSession(req, res, r.session);
       res.json({ ok: true, user: r.session.name, expiresAt: r.session.exp });
       return;
     }
-    res.status(r.status).json({ error: r.status === 429 ? THROTTLED : r.status === 400 ? "请求格式不正确。" : LOGIN_FAILED });
+    if (r.retryAfter) res.setHeader("Retry-After", String(r.retryAfter));
+    res.status(r.status).json({ error: r.error });
   });
 
-  const logout = (req: Request, res: Response) => {
-    const s = session(req);
+  const logout = async (req: Request, res: Response) => {
+    const s = await session(req);
     if (s) {
-      auth.revoke(s);
+      // Remembered in the store until the cookie would have expired: refused after a restart and on every instance.
+      await auth.revoke(s);
       logger?.info({ user: s.sub }, "console logout");
     }
     clearSession(req, res);
   };
-  router.post("/logout", (req, res) => {
-    logout(req, res);
+  router.post("/logout", async (req, res) => {
+    await logout(req, res);
     res.redirect(303, `${base(req)}/`);
   });
-  router.post("/api/logout", (req, res) => {
-    logout(req, res);
+  router.post("/api/logout", async (req, res) => {
+    await logout(req, res);
     res.json({ ok: true });
   });
 
   // === The page
 
-  router.get("/", (req, res) => {
-    const s = session(req);
+  router.get("/", async (req, res) => {
+    const s = await session(req);
     if (!s) {
       if (readCookie(req, COOKIE)) clearSession(req, res);
       sendPage(res, (nonce) => loginPage({ nonce, base: base(req), methods: auth.methods }));
@@ -174,8 +197,8 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   // === The JSON API: everything below needs a session
 
-  router.use("/api", (req: Authed, res, next) => {
-    const s = session(req);
+  router.use("/api", async (req: Authed, res, next) => {
+    const s = await session(req);
     if (!s) {
       res.status(401).json({ error: UNAUTHORISED });
       return;

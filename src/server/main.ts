@@ -71,10 +71,11 @@ async function main(): Promise<void> {
             appId: config.OA_APPID,
             aesKey: config.OA_AES_KEY,
             fetchPictures: config.OA_FETCH_PICTURES,
+            shared: stores.shared,
           }),
         );
       }
-      app.use("/console", consoleRouter({ kb, engine, config, logger: log }));
+      app.use("/console", consoleRouter({ kb, engine, config, logger: log, shared: stores.shared }));
     },
   });
 

@@ -4,11 +4,14 @@ import { MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js
 import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
 import type { SharedWindowCounter } from "../server/rate-limit.js";
+import { MemorySharedKeys, type SharedKeys } from "./shared-keys.js";
 
 export interface Stores {
   kind: Config["SESSION_STORE"];
   sessions: SessionStore;
   unanswered: UnansweredLog;
+  /** Short-lived keys shared like the sessions: login lockouts, revoked console sessions, 公众号 nonces. */
+  shared: SharedKeys;
   /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
   location: string;
   close(): Promise<void>;
@@ -40,6 +43,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         kind: "memory",
         sessions: new MemoryStore(ttlMs),
         unanswered: new MemoryUnansweredLog(),
+        shared: new MemorySharedKeys(),
         location: "memory",
         close: async () => {},
       };
@@ -48,12 +52,20 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
       const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
-      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, location: safeUrl(config.REDIS_URL), close: () => r.close(), sharedRates: (name) => r.rates.forLimit(name) };
+      return {
+        kind: "redis",
+        sessions: r.sessions,
+        unanswered: r.unanswered,
+        shared: r.shared,
+        location: safeUrl(config.REDIS_URL),
+        close: () => r.close(),
+        sharedRates: (name) => r.rates.forLimit(name),
+      };
     }
     case "sqlite":
     default: {
       const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, onCheckpointError: options.onError });
-      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, location: db.file, close: () => db.close() };
+      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, shared: db.shared, location: db.file, close: () => db.close() };
     }
   }
 }

@@ -9,6 +9,7 @@ import { Redis, type Result } from "ioredis";
 import { LockTimeoutError, StaleLockError, type Session, type SessionStore, type UserLock } from "../engine/session.js";
 import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
 import { clip, parseSession } from "./sqlite.js";
+import { RedisSharedKeys } from "./shared-keys.js";
 
 export interface RedisOptions {
   url: string;
@@ -125,6 +126,8 @@ export class RedisStores {
   readonly unanswered: RedisUnansweredLog;
   /** Fixed-window counters shared by every instance, for the API's rate limits. */
   readonly rates: RedisRateCounter;
+  /** Short-lived shared keys (login lockouts, revoked console sessions, 公众号 nonces): `<prefix>shared:<key>`. */
+  readonly shared: RedisSharedKeys;
   private closed = false;
 
   constructor(
@@ -139,6 +142,7 @@ export class RedisStores {
     this.sessions = new RedisSessionStore(redis, prefix, options.ttlMs, options.lockTtlMs, options.lockWaitMs);
     this.rates = new RedisRateCounter(redis, prefix);
     this.unanswered = new RedisUnansweredLog(redis, prefix, options.maxUnanswered ?? 100_000);
+    this.shared = new RedisSharedKeys(redis, prefix);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import type { Session, SessionStore } from "../engine/session.js";
 import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
 import { Checkpointer } from "./checkpointer.js";
+import { SqliteSharedKeys } from "./shared-keys.js";
 
 export const SQLITE_FILE = "assistant.db";
 
@@ -60,6 +61,8 @@ export class SqliteDb {
   readonly file: string;
   readonly sessions: SqliteSessionStore;
   readonly unanswered: SqliteUnansweredLog;
+  /** Short-lived shared keys (login lockouts, revoked console sessions, 公众号 nonces) in a table of their own. */
+  readonly shared: SqliteSharedKeys;
   private readonly timer?: NodeJS.Timeout;
   private readonly checkpointer?: Checkpointer;
   private closed = false;
@@ -93,6 +96,7 @@ export class SqliteDb {
     const now = options.now ?? Date.now;
     this.sessions = new SqliteSessionStore(this.db, options.ttlMs, now);
     this.unanswered = new SqliteUnansweredLog(this.db, options.maxUnanswered ?? 100_000);
+    this.shared = new SqliteSharedKeys(this.db, now);
     this.purge();
     const every = options.purgeEveryMs ?? 5 * 60_000;
     if (every > 0) {

@@ -345,8 +345,11 @@ describe("pictures fetched from PicUrl (OA_FETCH_PICTURES)", () => {
 
 describe("safe mode (encrypted)", () => {
   let oa: Running;
+  // WeChat's sample vectors carry fixed timestamps: the channel checks them against this clock (±5 minutes), which
+  // each test sets to the time of its vector.
+  let clock = Number(SAMPLE.timestamp) * 1000;
   beforeAll(async () => {
-    oa = await startOa({ token: SAMPLE.token, appId: SAMPLE.appId, aesKey: SAMPLE.key });
+    oa = await startOa({ token: SAMPLE.token, appId: SAMPLE.appId, aesKey: SAMPLE.key, now: () => clock });
   });
   afterAll(() => oa.close());
 
@@ -364,6 +367,7 @@ describe("safe mode (encrypted)", () => {
   }
 
   it("answers WeChat's sample push, encrypting the reply so that an independent decryption reads it", async () => {
+    clock = Number(SAMPLE.timestamp) * 1000 + 3_000;
     const body = `<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[${SAMPLE.encrypt}]]></Encrypt></xml>`;
     const res = await post(safeUrl(SAMPLE.timestamp, SAMPLE.nonce, SAMPLE.msgSignature), body);
     expect(res.status).toBe(200);
@@ -379,30 +383,39 @@ describe("safe mode (encrypted)", () => {
     const encrypt = encryptIndependently(SAMPLE.key, SAMPLE.appId, plain, Buffer.from("fedcba9876543210"));
     const ts = "1700000000";
     const nonce = "424242";
+    clock = Number(ts) * 1000;
     const res = await post(safeUrl(ts, nonce, sign(SAMPLE.token, ts, nonce, encrypt)), `<xml><ToUserName><![CDATA[${GH}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`);
     const inner = readEncryptedReply(await res.text());
     expect(field(inner, "ToUserName")).toBe("oUser_safe");
     expect(field(inner, "Content")).toContain(`${kb.materials.photo.minHeightPx}`);
   });
 
-  it("401 for a wrong msg_signature or another appid; 400 for cipher text that is not WeChat's", async () => {
+  it("401 with an empty body for a wrong msg_signature, another appid, or cipher text that is not WeChat's", async () => {
+    clock = Number(SAMPLE.timestamp) * 1000;
     const body = `<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[${SAMPLE.encrypt}]]></Encrypt></xml>`;
     expect((await post(safeUrl(SAMPLE.timestamp, SAMPLE.nonce, "0".repeat(40)), body)).status).toBe(401);
 
     const other = encryptIndependently(SAMPLE.key, "wx_someone_else", textXml("你好", nextId()), Buffer.alloc(16, 7));
     const ts = "1700000001";
-    const nonce = "77";
-    expect((await post(safeUrl(ts, nonce, sign(SAMPLE.token, ts, nonce, other)), `<xml><Encrypt><![CDATA[${other}]]></Encrypt></xml>`)).status).toBe(401);
+    clock = Number(ts) * 1000;
+    const res = await post(safeUrl(ts, "77", sign(SAMPLE.token, ts, "77", other)), `<xml><Encrypt><![CDATA[${other}]]></Encrypt></xml>`);
+    expect(res.status).toBe(401);
+    expect(await res.text()).toBe("");
 
+    // Issue 11: cipher text that does not decrypt is answered as every other failure (it was a 400 before).
     const junk = Buffer.alloc(64, 3).toString("base64");
-    expect((await post(safeUrl(ts, nonce, sign(SAMPLE.token, ts, nonce, junk)), `<xml><Encrypt><![CDATA[${junk}]]></Encrypt></xml>`)).status).toBe(400);
+    const bad = await post(safeUrl(ts, "78", sign(SAMPLE.token, ts, "78", junk)), `<xml><Encrypt><![CDATA[${junk}]]></Encrypt></xml>`);
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toBe("");
   });
 
-  it("still answers plain pushes (compatible mode) with a plain reply", async () => {
+  it("refuses a plain push (no encrypt_type=aes) while the EncodingAESKey is set: compatible mode sends the cipher text too", async () => {
+    // Issue 11: this was answered before (a downgrade); WeChat's compatible and safe modes both sign and encrypt.
     const ts = "1700000002";
-    const nonce = "99";
-    const url = `${oa.url}/wechat?${new URLSearchParams({ signature: sign(SAMPLE.token, ts, nonce), timestamp: ts, nonce })}`;
-    const xml = await (await post(url, textXml("咨询电话", nextId(), "oUser_compat"))).text();
-    expect(field(xml, "Content")).toContain(kb.contacts.hotline.text);
+    clock = Number(ts) * 1000;
+    const url = `${oa.url}/wechat?${new URLSearchParams({ signature: sign(SAMPLE.token, ts, "99"), timestamp: ts, nonce: "99" })}`;
+    const res = await post(url, textXml("咨询电话", nextId(), "oUser_compat"));
+    expect(res.status).toBe(401);
+    expect(await res.text()).toBe("");
   });
 });

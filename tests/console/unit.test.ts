@@ -66,7 +66,7 @@ describe("users file", () => {
     utimesSync(file, new Date(), new Date(Date.now() + 5_000));
     t += 5_000;
     expect(await auth.login("b", "password-bbbbbb", "c")).toBeDefined();
-    expect(auth.verify(auth.sign(s!))).toBeUndefined();
+    expect(await auth.verify(auth.sign(s!))).toBeUndefined();
   });
 });
 
@@ -95,10 +95,10 @@ describe("sessions", () => {
     const opts = { token: "shared-token-123456", secret: "k".repeat(32), sessionMs: 60_000 };
     const a = new ConsoleAuth(opts);
     const cookie = a.sign((await a.login("", opts.token, "c"))!);
-    expect(new ConsoleAuth(opts).verify(cookie)?.sub).toBe("token");
-    expect(new ConsoleAuth({ ...opts, token: "another-token-123456" }).verify(cookie)).toBeUndefined();
-    expect(new ConsoleAuth({ ...opts, secret: "j".repeat(32) }).verify(cookie)).toBeUndefined();
-    expect(new ConsoleAuth({ ...opts, secret: undefined }).verify(cookie)).toBeUndefined();
+    expect((await new ConsoleAuth(opts).verify(cookie))?.sub).toBe("token");
+    expect(await new ConsoleAuth({ ...opts, token: "another-token-123456" }).verify(cookie)).toBeUndefined();
+    expect(await new ConsoleAuth({ ...opts, secret: "j".repeat(32) }).verify(cookie)).toBeUndefined();
+    expect(await new ConsoleAuth({ ...opts, secret: undefined }).verify(cookie)).toBeUndefined();
   });
 
   it("is off without a token or users file and never logs anyone in", async () => {
