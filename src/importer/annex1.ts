@@ -482,11 +482,11 @@ function splitList(body: string): string[] {
   return body.split(sep).map((s) => s.trim()).filter(Boolean);
 }
 
-/** A list's body without "，下同。" and its closing "等" / "等…类专业" (returned as the note). */
-function listBody(raw: string): { items: string[]; note?: string } {
+/** A list's body without "，下同。" and its closing "等" / "等专业" / "等…类专业" (returned as the note). */
+export function listBody(raw: string): { items: string[]; note?: string } {
   let body = cleanText(raw).replace(/[。.]$/, "").replace(/[，、]?下同$/, "").replace(/[。.]$/, "");
   let note: string | undefined;
-  const tail = /等((?:[^、，等]*类、)*[^、，等]*类专业)$/.exec(body);
+  const tail = /等((?:[^、，等]*类、)*[^、，等]*(?:专业|职业|工种))$/.exec(body);
   if (tail) {
     note = `等${tail[1]}`;
     body = body.slice(0, tail.index);

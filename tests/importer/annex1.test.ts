@@ -374,3 +374,12 @@ describe("conditions.yaml: an occupation's own conditions in the loader", () => 
     expect(loadKnowledge({ noticeDir: fine }).rules.get("供应链管理师")!.majorLists).toEqual([]);
   });
 });
+
+describe("a footnote list's closing words", () => {
+  it("keeps 等专业 / 等…类专业 as the note and never as part of the last major", async () => {
+    const { listBody } = await import("../../src/importer/annex1.js");
+    expect(listBody("计算机应用、客户信息服务、电子商务等专业。")).toEqual({ items: ["计算机应用", "客户信息服务", "电子商务"], note: "等专业" });
+    expect(listBody("信息安全、软件工程等计算机类、电子信息类专业。")).toEqual({ items: ["信息安全", "软件工程"], note: "等计算机类、电子信息类专业" });
+    expect(listBody("电子商务、市场营销等，下同。")).toEqual({ items: ["电子商务", "市场营销"], note: undefined });
+  });
+});
