@@ -3,6 +3,7 @@ import { MemoryStore, type SessionStore } from "../engine/session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
+import type { KnowledgeBus } from "../knowledge/registry.js";
 
 export interface Stores {
   kind: Config["SESSION_STORE"];
@@ -11,6 +12,8 @@ export interface Stores {
   /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
   location: string;
   close(): Promise<void>;
+  /** With several instances (Redis): tells the others which knowledge folders to switch to, and hears them. */
+  knowledgeBus?: (onDirs: (dirs: string[]) => void, onError?: (err: Error) => void) => Promise<KnowledgeBus>;
 }
 
 export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL">;
@@ -45,7 +48,14 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
       const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
-      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, location: safeUrl(config.REDIS_URL), close: () => r.close() };
+      return {
+        kind: "redis",
+        sessions: r.sessions,
+        unanswered: r.unanswered,
+        location: safeUrl(config.REDIS_URL),
+        close: () => r.close(),
+        knowledgeBus: (onDirs, onError) => r.knowledgeBus(onDirs, onError),
+      };
     }
     case "sqlite":
     default: {
