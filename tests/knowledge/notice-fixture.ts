@@ -37,7 +37,9 @@ export function makeNotice(year: number, edits: NoticeEdits = {}): string {
     edit(dir, "notice.yaml", /关于开展2024年/, `关于开展${year}年`);
     edit(dir, "notice.yaml", /shortName: 2024年认定通知/, `shortName: ${year}年认定通知`);
   }
-  edit(dir, "notice.yaml", /docNumber: .*$/m, `docNumber: ${edits.docNumber ?? `中教培〔${year - 1}〕${year === 2024 ? 66 : 70 + (year % 10)}号`}`);
+  if (year !== 2024 || edits.docNumber) {
+    edit(dir, "notice.yaml", /docNumber: .*$/m, `docNumber: ${edits.docNumber ?? `中教培〔${year - 1}〕${70 + (year % 10)}号`}`);
+  }
   if (edits.ecommerceMonths) {
     edit(dir, "plan.yaml", "{ no: 1, occupation: 电子商务师, level: 4, months: [3, 5, 8, 10, 11] }", `{ no: 1, occupation: 电子商务师, level: 4, months: [${edits.ecommerceMonths.join(", ")}] }`);
   }
