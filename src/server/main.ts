@@ -45,11 +45,19 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const { kb, engine, registry } = createApp({
-    source: { dir: config.KNOWLEDGE_DIR, dirs: parseDirList(config.KNOWLEDGE_DIRS) },
-    engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
-    logger: log,
-  });
+  let built: ReturnType<typeof createApp>;
+  try {
+    built = createApp({
+      source: { dir: config.KNOWLEDGE_DIR, dirs: parseDirList(config.KNOWLEDGE_DIRS) },
+      engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
+      logger: log,
+    });
+  } catch (err) {
+    if (!(err instanceof KnowledgeError)) throw err;
+    log.fatal({ problems: err.problems, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR, KNOWLEDGE_DIRS: config.KNOWLEDGE_DIRS }, `知识库未通过校验，服务未启动：\n${err.message}`);
+    process.exit(1);
+  }
+  const { kb, engine, registry } = built;
   log.info({ notice: kb.notice.docNumber, year: kb.notice.year, years: engine.notices.all.map((k) => k.notice.year), version }, "知识库与引擎已加载");
   // Several instances (Redis): a publish on one switches every other one to the same folders.
   if (stores.knowledgeBus) {

@@ -132,6 +132,8 @@ describe("POST /console/api/knowledge/reload", () => {
     // The web page and the eligibility route answer from the new notice too.
     const elig = await postJson(`${run.url}/api/eligibility`, { occupation: "电子商务师", level: 4, age: 30, yearsInField: 6 });
     expect(elig.json.months).toEqual([5, 7]);
+    const status = await (await fetch(`${run.url}/console/api/knowledge`, { headers: { cookie } })).json();
+    expect(status).toMatchObject({ current: { year: 2025, dir: k2025 }, notices: [{ year: 2025 }, { year: 2024, dir }] });
     // A plain reload keeps the folder published beside the configured one.
     const again = await reload();
     expect(again.json.current.year).toBe(2025);

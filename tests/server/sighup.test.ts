@@ -34,6 +34,18 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms:
 }
 
 describe("SIGHUP", () => {
+  it("a knowledge folder that does not load stops the start (exit 1) with its problems", { timeout: 30_000 }, async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_STORE: "memory", KNOWLEDGE_DIR: join(cwd, "no-such-notice") };
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(out).toMatch(/知识库未通过校验，服务未启动/);
+    expect(out).toMatch(/no-such-notice/);
+  });
+
   it("reloads the folder in use; a broken one is refused and the answers stay", { timeout: 60_000 }, async () => {
     const dir = makeNotice(2024);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_STORE: "memory", KNOWLEDGE_DIR: dir, LOG_LEVEL: "info" };
