@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KnowledgeError, ROOT } from "../../src/knowledge/load.js";
-import { loadNotices, loadSource, parseDirList, sourceDirs, sourceFromEnv } from "../../src/knowledge/registry.js";
+import { cpSync } from "node:fs";
+import { KnowledgeRegistry, loadNotices, loadSource, parseDirList, sourceDirs, sourceFromEnv } from "../../src/knowledge/registry.js";
 import { Engine } from "../../src/engine/engine.js";
 import { getKb, say } from "../helpers.js";
 import { cleanNotices, makeNotice } from "./notice-fixture.js";
@@ -52,6 +53,19 @@ describe("which folders are loaded", () => {
   it("KNOWLEDGE_DIR is the current notice: a newer folder beside it in KNOWLEDGE_DIRS is refused", () => {
     expect(() => loadSource({ dir: K2023, dirs: [K2024] })).toThrow(/KNOWLEDGE_DIR 应为最新的通知/);
     expect(loadSource({ dir: K2024, dirs: [K2023] }).all.map((k) => k.notice.year)).toEqual([2024, 2023]);
+  });
+
+  it("with no folder configured, a reload looks at knowledge/ again and takes a notice imported there", async () => {
+    const root = join(makeNotice(2024), "..");
+    const engine = new Engine(loadSource({ root }));
+    const registry = new KnowledgeRegistry(engine, { root });
+    expect(engine.kb.notice.year).toBe(2024);
+    cpSync(makeNotice(2025, { ecommerceMonths: [5, 7] }), join(root, "2025"), { recursive: true });
+    const r = await registry.reload();
+    expect(r.changed).toBe(true);
+    expect(r.notices.map((n) => n.year)).toEqual([2025, 2024]);
+    expect(engine.kb.notice.year).toBe(2025);
+    expect((await say(engine, "scan", "电子商务师四级几月考"))[0]).toMatch(/2025年计划.*5月、7月/);
   });
 
   it("a folder that does not validate is refused with its file and path", () => {
