@@ -18,6 +18,8 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default("./data"),
   /** A notice folder to use instead of the latest in knowledge/. */
   KNOWLEDGE_DIR: optionalText,
+  /** Several notice folders, separated by the path delimiter (":" on Linux); the newest answers by default. */
+  KNOWLEDGE_DIRS: optionalText,
   /**
    * The script of replies: "notice" (default) answers in the notice's own script, Simplified, so that document names
    * and the platform's labels read exactly as the candidate will find them; "asked" answers a question written in

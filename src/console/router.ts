@@ -18,6 +18,8 @@ import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
 import { ConsoleSearch } from "./search.js";
 import { cachedReader, groupUnanswered } from "./unanswered.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
+import { KnowledgeError } from "../knowledge/load.js";
+import type { KnowledgeRegistry } from "../knowledge/registry.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
 
@@ -29,8 +31,17 @@ export interface ConsoleLogger {
 
 export interface ConsoleOptions {
   engine: Engine;
-  /** Defaults to the engine's knowledge base (the chat and the console answer from the same entries). */
+  /**
+   * Defaults to the engine's knowledge base (the chat and the console answer from the same entries), which follows
+   * a publish; a knowledge base given here other than the engine's stays fixed.
+   */
   kb?: Knowledge;
+  /** Publishing: POST /api/knowledge/reload reloads or switches the knowledge (absent: that route answers 404). */
+  registry?: KnowledgeRegistry;
+  /**
+   * Who may publish knowledge. Every console login for now; with roles, e.g. `(s) => s.role === "admin"`.
+   */
+  mayPublish?: (session: Session) => boolean;
   config: ConsoleConfig;
   /** The store's shared keys (login attempts, logouts), so they hold across restarts and instances; default memory. */
   shared?: SharedKeys;
@@ -52,6 +63,7 @@ const LoginBody = z.object({
   name: z.string().max(200).optional().default(""),
   password: z.string().max(1024).optional().default(""),
 });
+const ReloadBody = z.strictObject({ dir: z.string().trim().min(1).max(4096).optional() });
 const HandledBody = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 const SearchQuery = z.object({
   q: z.string().max(500).optional().default(""),
@@ -64,7 +76,7 @@ interface Authed extends Request {
 
 export function consoleRouter(options: ConsoleOptions): Router {
   const { engine, config } = options;
-  const kb = options.kb ?? engine.kb;
+  const fixedKb = options.kb && options.kb !== engine.kb ? options.kb : undefined;
   const now = options.now ?? Date.now;
   const logger = options.logger;
   const router = express.Router();
@@ -94,13 +106,27 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   const m = auth.methods;
   logger?.info({ channel: "console", token: m.token, users: m.users }, `坐席台已启用：/console（登录方式：${[m.token && "共享令牌", m.users && "用户文件"].filter(Boolean).join("、")}）`);
-  const search = new ConsoleSearch(kb, engine);
-  const topics = answersByTopic(search.answers);
-  const plan = planView(kb);
-  const fees = feesView(kb);
-  const occupations = occupationsView(kb);
-  const eligibility = eligibilityOptions(kb);
-  const readEntities = cachedReader((text) => engine.understander.entities.extract(normalise(text).text));
+  // The console's own views of the knowledge, built again when a publish has switched the engine's knowledge.
+  const build = (kb: Knowledge) => {
+    const search = new ConsoleSearch(kb, engine);
+    const understander = engine.understander;
+    return {
+      kb,
+      search,
+      topics: answersByTopic(search.answers),
+      plan: planView(kb),
+      fees: feesView(kb),
+      occupations: occupationsView(kb),
+      eligibility: eligibilityOptions(kb),
+      readEntities: cachedReader((text) => understander.entities.extract(normalise(text).text)),
+    };
+  };
+  let built = build(fixedKb ?? engine.kb);
+  const views = () => {
+    if (!fixedKb && built.kb !== engine.kb) built = build(engine.kb);
+    return built;
+  };
+  const mayPublish = options.mayPublish ?? (() => true);
 
   router.use(express.json({ limit: "64kb" }));
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
@@ -217,28 +243,29 @@ export function consoleRouter(options: ConsoleOptions): Router {
       res.status(400).json({ error: "参数 q 或 limit 不正确" });
       return;
     }
-    const r = search.search(p.data.q, p.data.limit);
+    const r = views().search.search(p.data.q, p.data.limit);
     res.setHeader("Server-Timing", `search;dur=${r.tookMs}`);
     res.json(r);
   });
 
   router.get("/api/answers", (_req, res) => {
-    res.json({ topics });
+    res.json({ topics: views().topics });
   });
   router.get("/api/plan", (_req, res) => {
-    res.json(plan);
+    res.json(views().plan);
   });
   router.get("/api/fees", (_req, res) => {
-    res.json(fees);
+    res.json(views().fees);
   });
   router.get("/api/occupations", (_req, res) => {
-    res.json(occupations);
+    res.json(views().occupations);
   });
   router.get("/api/eligibility/options", (_req, res) => {
-    res.json(eligibility);
+    res.json(views().eligibility);
   });
 
   router.post("/api/eligibility", (req, res) => {
+    const kb = views().kb;
     const p = parseProfile(kb, req.body);
     if (!p.ok) {
       res.status(400).json({ error: p.error });
@@ -263,7 +290,8 @@ export function consoleRouter(options: ConsoleOptions): Router {
     const limit = Math.min(5_000, Math.max(1, Number(req.query.limit) || 2_000));
     const all = req.query.all === "1" || req.query.all === "true";
     const entries = await engine.unanswered.recent(limit);
-    const groups = groupUnanswered(entries, readEntities).map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null }));
+    const v = views();
+    const groups = groupUnanswered(entries, v.readEntities).map((g) => ({ ...g, intentLabel: g.intent ? v.search.intentLabel(g.intent) : null }));
     const openGroups = groups.filter((g) => !g.handled).length;
     res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
   });
@@ -278,6 +306,36 @@ export function consoleRouter(options: ConsoleOptions): Router {
     logger?.info({ user: req.consoleSession!.sub, count: p.data.ids.length }, "console unanswered handled");
     res.json({ ok: true, marked: p.data.ids.length });
   });
+
+  // === Publishing knowledge: the folders in use reloaded, or another folder; refused with the loader's problems
+  // (each with its file and path) when it does not validate, and the knowledge in use keeps answering.
+  const registry = options.registry;
+  if (registry) {
+    router.get("/api/knowledge", (_req, res) => {
+      res.json(registry.status());
+    });
+    router.post("/api/knowledge/reload", async (req: Authed, res) => {
+      const s = req.consoleSession!;
+      if (!mayPublish(s)) {
+        res.status(403).json({ error: "没有发布知识库的权限" });
+        return;
+      }
+      const body = ReloadBody.safeParse(req.body ?? {});
+      if (!body.success) {
+        res.status(400).json({ error: '请求体应为 {} 或 {"dir": "<通知目录>"}' });
+        return;
+      }
+      try {
+        const result = await registry.reload(body.data.dir ? { dir: body.data.dir } : {});
+        logger?.info({ user: s.sub, dir: body.data.dir, current: result.current }, "console knowledge published");
+        res.json({ ok: true, ...result });
+      } catch (err) {
+        if (!(err instanceof KnowledgeError)) throw err;
+        logger?.info({ user: s.sub, dir: body.data.dir, problems: err.problems.length }, "console knowledge refused");
+        res.status(422).json({ error: `知识库未通过校验，未切换（仍使用 ${engine.kb.notice.year} 年的通知）`, problems: err.problems, current: registry.status().current });
+      }
+    });
+  }
 
   router.use("/api", (_req, res) => {
     res.status(404).json({ error: "没有这个接口" });

@@ -20,6 +20,8 @@ export interface DialogState {
   history: Facts[];
   /** A lower level being checked after the one asked about turned out not open, so the verdict can suggest it. */
   probe?: number;
+  /** The notice the dialog runs under ("2024:<hash of the folder>"), so a publish in the middle of it is noticed. */
+  notice?: string;
 }
 
 export const DIALOG_VERSION = 1;

@@ -13,6 +13,11 @@ import { MemoryStore, revive, type SessionStore, type UserLock } from "./session
 import { MemoryUnansweredLog, type UnansweredLog } from "./unanswered.js";
 import { DialogRunner } from "./dialog-runner.js";
 import type { TurnContext, TurnResult } from "./context.js";
+import { asksNext, isFollowUp, namedYear, single, type Notices } from "../knowledge/registry.js";
+import type { DialogState } from "../eligibility/dialog.js";
+import { offeredLevels, tracksOf } from "../knowledge/facts.js";
+import type { Session } from "./session.js";
+import { nextExam } from "./next-exam.js";
 
 export type { TurnContext, TurnResult } from "./context.js";
 
@@ -67,14 +72,18 @@ const PLAN_INTENTS = new Set(["schedule", "levels", "month_list", "overview", "f
 const LOW_CONFIDENCE = 0.55;
 
 
-export class Engine {
+/**
+ * The engine's state for one notice: its understanding, composer, dialog and turn chain. The service's `Engine`
+ * (below) holds one per notice in use and swaps them as a whole when knowledge is published.
+ */
+export class NoticeEngine {
   readonly understander: Understander;
   readonly composer: Composer;
   readonly store: SessionStore;
   readonly unanswered: UnansweredLog;
   private readonly logger: Logger;
   private readonly run: (ctx: TurnContext) => Promise<void>;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues: Map<string, Promise<unknown>>;
   private readonly dialog: DialogRunner;
   private readonly canned: Map<string, Knowledge["answers"][number]>;
   private readonly timeoutMs: number;
@@ -83,7 +92,8 @@ export class Engine {
   private traditional?: (reply: string) => string;
   private readonly now: () => number;
 
-  constructor(readonly kb: Knowledge, options: EngineOptions = {}) {
+  constructor(readonly kb: Knowledge, options: EngineOptions = {}, private readonly links?: NoticeLinks) {
+    this.queues = links?.queues ?? new Map();
     this.store = options.store ?? new MemoryStore();
     this.unanswered = options.unanswered ?? new MemoryUnansweredLog();
     this.logger = options.logger ?? stderrLogger;
@@ -144,15 +154,19 @@ export class Engine {
     // A store shared by several instances serialises a user's turns across them too (the queue in turn() is per process).
     if (this.store.withUserLock && !lock) return this.store.withUserLock(userId, (held) => this.processTurn(userId, text, channel, held, started));
     const session = revive(await this.store.get(userId, lock), this.now());
-    const ctx: TurnContext = { userId, channel, text, session, parts: [], options: [] };
-    await this.run(ctx);
+    // Several notices: the one this message is about (a year named, the dialog's own), and what to say about it first.
+    const route = this.links?.route(text, session) ?? { core: this, parts: [] };
+    const core = route.core;
+    const ctx: TurnContext = { userId, channel, text, session, parts: route.parts, options: [] };
+    await core.run(ctx);
+    this.links?.after(core, ctx);
     // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
     // A turn past its timeout has been answered with the apology already: it writes nothing either.
     if (performance.now() - started >= this.timeoutMs) throw new Error("turn timed out: session not written");
     ctx.session.updatedAt = this.now();
     // With a lock, a fenced write: refused (the turn answers the apology) if the lock expired and another turn took it.
     await this.store.set(userId, ctx.session, lock);
-    return this.finish(ctx);
+    return core.finish(ctx);
   }
 
   private finish(ctx: TurnContext): TurnResult {
@@ -376,11 +390,13 @@ export class Engine {
     const e = ctx.u!.entities;
     switch (intent) {
       case "schedule":
-        return this.composer.schedule(q);
       case "next_exam":
-        // Only an occupation named in this message: "下次考试什么时候" alone is about the plan as a whole.
-        if (!e.occupation) return undefined;
-        ctx.future = true;
+        // "下次什么时候考", "电子商务师四级下次哪个月": the plan's months still ahead of today.
+        if (intent === "next_exam" || asksNext(this.kb, ctx.u!.norm.text)) {
+          ctx.future = true;
+          // Only an occupation named in this message: "下次考试什么时候" alone is about the plan as a whole.
+          return nextExam(this.kb, this.composer, e.occupation || e.track ? q : { ...q, occupation: undefined, track: undefined, level: e.level }, this.now());
+        }
         return this.composer.schedule(q);
       case "levels":
         return this.composer.levels(q);
@@ -497,4 +513,184 @@ function replyVocabulary(kb: Knowledge): string {
   ]);
   const { notice, answers, replies, dialog, materials, contacts, evaluation, occupations, lexicon, fees } = kb;
   return JSON.stringify({ notice, answers, replies, dialog, materials, contacts, evaluation, occupations, lexicon, fees, rules });
+}
+
+// === Several notices, and publishing without a restart
+
+/** What a NoticeEngine shares with the other notices of its generation. */
+export interface NoticeLinks {
+  /** Turns of one user run one after another, whichever notice answers them and across a publish. */
+  queues: Map<string, Promise<unknown>>;
+  /** Which notice answers this message, and what to say first (a year not held, a notice changed under a dialog). */
+  route(text: string, session: Session): { core: NoticeEngine; parts: string[] };
+  /** After the chain: a new dialog records its notice; an answer from an older notice says which is the newest. */
+  after(core: NoticeEngine, ctx: TurnContext): void;
+}
+
+/** "2024:<hash>": which notice, and which version of its folder. */
+export const noticeId = (kb: Knowledge): string => `${kb.notice.year}:${kb.hash}`;
+
+/**
+ * The engine state of one set of notices: a NoticeEngine per notice, built completely before it is used. A turn runs
+ * on the generation it started on to the end; a publish builds a new generation and swaps one reference.
+ */
+class Generation implements NoticeLinks {
+  readonly current: NoticeEngine;
+  readonly byYear = new Map<number, NoticeEngine>();
+  private readonly byId = new Map<string, NoticeEngine>();
+
+  constructor(
+    readonly notices: Notices,
+    readonly queues: Map<string, Promise<unknown>>,
+    cores: NoticeEngine[],
+  ) {
+    for (const core of cores) {
+      this.byYear.set(core.kb.notice.year, core);
+      this.byId.set(noticeId(core.kb), core);
+    }
+    this.current = this.byYear.get(notices.current.notice.year)!;
+  }
+
+  route(text: string, session: Session): { core: NoticeEngine; parts: string[] } {
+    const current = this.current;
+    const r = current.kb.replies;
+    // A dialog finishes under the notice it started with while that notice is held; if its folder was published
+    // anew (or its year is gone), it goes on under the notice in use now and is told so.
+    const dialog = session.dialog;
+    if (dialog?.notice) {
+      const same = this.byId.get(dialog.notice);
+      if (same) return { core: same, parts: [] };
+      const core = this.byYear.get(Number(dialog.notice.split(":")[0])) ?? current;
+      reground(core.kb, dialog);
+      dialog.notice = noticeId(core.kb);
+      return { core, parts: [render(r.notice_changed, {}, core.composer.vars)] };
+    }
+    if (dialog) return { core: current, parts: [] };
+    const norm = /\d|年|下|还|那|呢/.test(text) ? current.understander.normalised(text) : text;
+    const named = namedYear(current.kb, norm, current.kb.notice.year);
+    if (named) {
+      delete session.year;
+      if (named.year === current.kb.notice.year) return { core: current, parts: [] };
+      const held = this.byYear.get(named.year);
+      if (held) {
+        session.year = named.year;
+        return { core: held, parts: [] };
+      }
+      const years = [...this.byYear.keys()].sort((a, b) => a - b).map((y) => `${y}年`).join("、");
+      return { core: current, parts: [render(r.year_not_held, { asked: named.year, years }, current.composer.vars)] };
+    }
+    // "那三级呢" after a question about 2023: still 2023; anything else, or "下次…", is about the newest notice.
+    const stay = session.year !== undefined ? this.byYear.get(session.year) : undefined;
+    if (stay && stay !== current && isFollowUp(current.kb, norm) && !asksNext(current.kb, norm)) return { core: stay, parts: [] };
+    delete session.year;
+    return { core: current, parts: [] };
+  }
+
+  after(core: NoticeEngine, ctx: TurnContext): void {
+    const dialog = ctx.session.dialog;
+    if (dialog && !dialog.notice) dialog.notice = noticeId(core.kb);
+    if (core !== this.current && ctx.status !== "error") {
+      // The year caveat of an older notice names the newest one held.
+      ctx.future = false;
+      const newest = this.current.kb.notice;
+      ctx.parts.push(render(core.kb.replies.older_notice, { newest: newest.year, newestDocNumber: newest.docNumber }, core.composer.vars));
+    }
+  }
+}
+
+/**
+ * Facts of a dialog that the notice now in use no longer has are dropped (an occupation, track or level it does not
+ * offer); what the candidate told about themselves stays. The question being asked stays, so this message's answer
+ * to it is read; `返回` starts from here.
+ */
+function reground(kb: Knowledge, d: DialogState): void {
+  const f = d.facts;
+  if (f.occupation && !kb.occupations.occupations.some((o) => o.name === f.occupation)) {
+    delete f.occupation;
+    delete f.track;
+    delete f.level;
+  }
+  if (f.occupation && f.track && !tracksOf(kb, f.occupation).includes(f.track)) delete f.track;
+  if (f.occupation && f.level !== undefined && !offeredLevels(kb, f.occupation, f.track).includes(f.level)) delete f.level;
+  if (!f.occupation && d.asking !== "occupation") d.asking = "occupation";
+  else if (f.level === undefined && f.occupation && d.asking !== "level" && d.asking !== "occupation") d.asking = "level";
+  d.history = [];
+  delete d.probe;
+}
+
+/**
+ * The engine the service and every channel use: `turn()` answers from the notices in use (the newest by default, a
+ * year named if held), and `publish()` switches to another set of notices atomically.
+ */
+export class Engine {
+  readonly store: SessionStore;
+  readonly unanswered: UnansweredLog;
+  private generation: Generation;
+  private readonly options: EngineOptions;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(knowledge: Knowledge | Notices, options: EngineOptions = {}) {
+    this.store = options.store ?? new MemoryStore();
+    this.unanswered = options.unanswered ?? new MemoryUnansweredLog();
+    this.options = { ...options, store: this.store, unanswered: this.unanswered };
+    const notices = "all" in knowledge ? knowledge : single(knowledge);
+    this.generation = this.build(notices);
+  }
+
+  /** The current notice (the newest held) and its understanding and composer: they change when knowledge is published. */
+  get kb(): Knowledge {
+    return this.generation.current.kb;
+  }
+  get understander(): Understander {
+    return this.generation.current.understander;
+  }
+  get composer(): Composer {
+    return this.generation.current.composer;
+  }
+  /** Every notice in use, newest first. */
+  get notices(): Notices {
+    return this.generation.notices;
+  }
+
+  turn(...args: Parameters<NoticeEngine["turn"]>): ReturnType<NoticeEngine["turn"]> {
+    return this.generation.current.turn(...args);
+  }
+
+  cannedText(id: string): string {
+    return this.generation.current.cannedText(id);
+  }
+
+  /**
+   * Switches to `notices`: the state of every notice is built off to the side (letting other turns run between two
+   * notices), then one reference is swapped. Throws, changing nothing, when a notice cannot be built. Turns in flight
+   * finish on the notices they started with.
+   */
+  async publish(notices: Notices): Promise<void> {
+    let generation!: Generation;
+    const links = this.links(() => generation);
+    const cores: NoticeEngine[] = [];
+    for (const kb of notices.all) {
+      await new Promise<void>((r) => setImmediate(r));
+      cores.push(new NoticeEngine(kb, this.options, links));
+    }
+    generation = new Generation(notices, this.queues, cores);
+    this.generation = generation;
+  }
+
+  private build(notices: Notices): Generation {
+    let generation!: Generation;
+    const links = this.links(() => generation);
+    const cores = notices.all.map((kb) => new NoticeEngine(kb, this.options, links));
+    generation = new Generation(notices, this.queues, cores);
+    return generation;
+  }
+
+  /** Links to a generation that is being built (its cores are made before it). */
+  private links(generation: () => Generation): NoticeLinks {
+    return {
+      queues: this.queues,
+      route: (text, session) => generation().route(text, session),
+      after: (core, ctx) => generation().after(core, ctx),
+    };
+  }
 }

@@ -21,6 +21,8 @@ export interface Session {
   dialog?: DialogState;
   /** What the candidate told the last eligibility check (years, certificate, schooling, age). */
   facts?: Facts;
+  /** The year of an older notice the conversation is about ("2023年…几月考"), for a follow-up such as "那三级呢". */
+  year?: number;
   updatedAt: number;
 }
 

@@ -1,4 +1,5 @@
 /** Loads knowledge/ (the common folder and one notice folder) and intents/, validating every file with zod. */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
@@ -83,6 +84,8 @@ export interface OccupationRules {
 
 export interface Knowledge {
   dir: string;
+  /** Which version of the notice folder this is: a hash of its files' contents (a dialog records it when it starts). */
+  hash: string;
   notice: z.infer<typeof NoticeFile>;
   plan: { clause: string; organiser: string; rows: PlanRow[] };
   occupations: z.infer<typeof OccupationsFile>;
@@ -135,6 +138,41 @@ export function noticeDir(knowledgeDir = join(ROOT, "knowledge"), dir?: string):
     .sort((a, b) => b.year - a.year);
   if (!candidates.length) throw new KnowledgeError([{ file: knowledgeDir, path: "", message: "没有找到含 notice.yaml 的通知目录" }]);
   return candidates[0].dir;
+}
+
+/** Every folder of `knowledgeDir` that has a notice.yaml, newest year first (a notice.yaml without a year last). */
+export function noticeDirs(knowledgeDir = join(ROOT, "knowledge")): string[] {
+  if (!existsSync(knowledgeDir)) return [];
+  return readdirSync(knowledgeDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(knowledgeDir, d.name, "notice.yaml")))
+    .map((d) => ({ dir: join(knowledgeDir, d.name), year: noticeYear(join(knowledgeDir, d.name)) ?? -1 }))
+    .sort((a, b) => b.year - a.year || a.dir.localeCompare(b.dir))
+    .map((c) => c.dir);
+}
+
+/** The year a notice folder's notice.yaml states, read without validating the rest (undefined when it cannot be read). */
+export function noticeYear(dir: string): number | undefined {
+  try {
+    const raw = parse(readFileSync(join(dir, "notice.yaml"), "utf8")) as { year?: unknown };
+    return typeof raw?.year === "number" ? raw.year : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short hash of a notice folder's files (those the loader reads), so that a changed folder is told from the same one. */
+export function noticeHash(dir: string): string {
+  const h = createHash("sha256");
+  for (const [file] of Object.values(NOTICE_FILES)) {
+    h.update(file).update("\0");
+    try {
+      h.update(readFileSync(join(dir, file)));
+    } catch {
+      h.update("(missing)");
+    }
+    h.update("\0");
+  }
+  return h.digest("base64url").slice(0, 12);
 }
 
 export interface LoadOptions {
@@ -197,6 +235,7 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
   };
   const kb: Knowledge = {
     dir,
+    hash: noticeHash(dir),
     notice: f.notice,
     plan: { clause: f.plan.clause, organiser: f.plan.organiser, rows: resolvePlanRows(f.plan, problems, rel(dir, "plan.yaml")) },
     occupations: f.occupations,

@@ -229,6 +229,17 @@ export const LexiconFile = z.strictObject({
   joiners: z.array(Text),
   jobTitle: z.array(Pattern),
   dialect: z.record(z.string().min(1), z.string()),
+  /** Which notice a question is about (several years held), and questions about the next exam from today. */
+  years: z.strictObject({
+    /** Words for a year relative to the newest notice's year: 去年 → -1. */
+    relative: z.record(z.string().min(1), z.number().int().min(-10).max(10)),
+    /** A year named as the plan or notice asked about; the first group is the year (2023) or a relative word. */
+    named: z.array(Pattern),
+    /** Words asking for the next exam from today (下次, 还有…吗). */
+    next: z.array(Text),
+    /** A message that continues the last answer ("那三级呢"): it stays on the year the conversation was about. */
+    followUp: z.array(Pattern),
+  }),
 });
 
 export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });

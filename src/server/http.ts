@@ -6,7 +6,7 @@
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
  *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
  *   GET  /api/info                         → {notice: {year, title, shortName, docNumber}, contacts: {hotline, hours, website}}
- *   GET  /healthz                          → {status: "ok", version, uptime}
+ *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
  * 413 body over 64 KB, 415 not JSON, 429 over a rate limit (per user id and per IP), 500 anything else.
@@ -112,7 +112,10 @@ const sendError = (res: Response, status: number, code: string, message: string,
 };
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { kb, engine, config } = options;
+  const { engine, config } = options;
+  // The knowledge answered from follows a publish (engine.kb), unless a knowledge base other than the engine's was given.
+  const fixedKb = options.kb !== engine.kb ? options.kb : undefined;
+  const knowledge = () => fixedKb ?? engine.kb;
   const log = options.logger ?? silentLog;
   const startedAt = options.startedAt ?? Date.now();
   const windowMs = options.rateWindowMs ?? 60_000;
@@ -157,12 +160,20 @@ export function createHttpApp(options: HttpAppOptions): Express {
   }
 
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", version: options.version ?? "0.0.0", uptime: Math.round((Date.now() - startedAt) / 1000) });
+    const n = engine.kb.notice;
+    res.json({
+      status: "ok",
+      version: options.version ?? "0.0.0",
+      uptime: Math.round((Date.now() - startedAt) / 1000),
+      // The notice in use, and every notice held (a question naming another year is answered from it).
+      notice: { year: n.year, docNumber: n.docNumber },
+      notices: engine.notices.all.map((k) => ({ year: k.notice.year, docNumber: k.notice.docNumber })),
+    });
   });
 
   // The notice the answers come from and how to reach a person: for the web chat's banner and the gateway's apology.
   app.get("/api/info", (_req, res) => {
-    const { notice, contacts } = kb;
+    const { notice, contacts } = engine.kb;
     res.json({
       notice: { year: notice.year, title: notice.title, shortName: notice.shortName, docNumber: notice.docNumber },
       contacts: { hotline: contacts.hotline.text, hours: contacts.hours.text, website: contacts.website.text },
@@ -217,6 +228,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
 
   app.post("/api/eligibility", requireJson, (req, res) => {
+    const kb = knowledge();
     const p = parseProfile(kb, req.body);
     if (!p.ok) throw new HttpError(400, "invalid_profile", p.error);
     res.json(evaluate(kb, p.profile));
@@ -226,6 +238,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.post("/api/photo", express.raw({ type: ["image/*", "application/octet-stream"], limit: PHOTO_LIMIT }), (req, res) => {
     if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "unsupported_media_type", "请求体应为图片文件（Content-Type: image/jpeg 等）");
     if (!req.body.length) throw new HttpError(400, "empty_body", "没有收到图片");
+    const kb = knowledge();
     const check = checkPhoto(kb.materials.photo, req.body);
     res.json({
       ok: check.ok,
@@ -243,9 +256,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
   }
 
   // === Web chat: the page (rendered once from the knowledge base) and its script and style sheet
-  const indexHtml = renderIndexPage(kb);
-  const indexEtag = `"${createHash("sha256").update(indexHtml).digest("base64url").slice(0, 27)}"`;
+  let page = { kb: knowledge(), html: "", etag: "" };
+  const indexPage = () => {
+    if (!page.html || page.kb !== knowledge()) {
+      const html = renderIndexPage(knowledge());
+      page = { kb: knowledge(), html, etag: `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"` };
+    }
+    return page;
+  };
+  indexPage();
   const sendIndex = (_req: Request, res: Response) => {
+    const { html: indexHtml, etag: indexEtag } = indexPage();
     res.setHeader("Cache-Control", "no-cache");
     // With the ETag, a browser revalidating the page gets 304 (res.send checks the request's If-None-Match).
     res.setHeader("ETag", indexEtag);

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the service. Loads the configuration (a bad value stops here, naming the variable, exit code 1),
  * creates the stores, the engine and the HTTP server, starts every channel whose configuration is present and says
- * which are off and why. SIGINT/SIGTERM stop it gracefully.
+ * which are off and why. SIGINT/SIGTERM stop it gracefully; SIGHUP reloads the knowledge folders in use (a folder that
+ * does not validate is refused, with its problems in the log, and the knowledge in use keeps answering).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,8 @@ import type { Server } from "node:http";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { createStores, type Stores } from "../store/index.js";
 import { createApp } from "../app.js";
-import { ROOT } from "../knowledge/load.js";
+import { KnowledgeError, ROOT } from "../knowledge/load.js";
+import { parseDirList } from "../knowledge/registry.js";
 import { createHttpApp } from "./http.js";
 import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
@@ -43,11 +45,27 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const { kb, engine } = createApp({
-    knowledge: config.KNOWLEDGE_DIR ? { noticeDir: config.KNOWLEDGE_DIR } : undefined,
-    engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
-  });
-  log.info({ notice: kb.notice.docNumber, year: kb.notice.year, version }, "知识库与引擎已加载");
+  let built: ReturnType<typeof createApp>;
+  try {
+    built = createApp({
+      source: { dir: config.KNOWLEDGE_DIR, dirs: parseDirList(config.KNOWLEDGE_DIRS) },
+      engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
+      logger: log,
+    });
+  } catch (err) {
+    if (!(err instanceof KnowledgeError)) throw err;
+    log.fatal({ problems: err.problems, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR, KNOWLEDGE_DIRS: config.KNOWLEDGE_DIRS }, `知识库未通过校验，服务未启动：\n${err.message}`);
+    process.exit(1);
+  }
+  const { kb, engine, registry } = built;
+  log.info({ notice: kb.notice.docNumber, year: kb.notice.year, years: engine.notices.all.map((k) => k.notice.year), version }, "知识库与引擎已加载");
+  // Several instances (Redis): a publish on one switches every other one to the same folders.
+  if (stores.knowledgeBus) {
+    registry.bus = await stores.knowledgeBus(
+      (dirs) => void registry.onRemote(dirs),
+      (err) => log.warn({ err: err.message }, "知识库发布频道异常"),
+    );
+  }
 
   // === Channels whose configuration is present
   const oaOn = Boolean(config.OA_TOKEN);
@@ -75,7 +93,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ kb, engine, config, logger: log, shared: stores.shared }));
+      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared }));
     },
   });
 
@@ -147,6 +165,17 @@ async function main(): Promise<void> {
     clearTimeout(force);
     process.exit(code);
   };
+  // SIGHUP: reload the knowledge folders in use (knowledge/ looked at again when none is configured) and switch to them.
+  process.on("SIGHUP", () => {
+    log.info({ signal: "SIGHUP" }, "收到 SIGHUP，重新加载知识库");
+    registry.reload().then(
+      (r) => log.info({ current: r.current, changed: r.changed, instancesNotified: r.instancesNotified }, "知识库已重新加载"),
+      (err) => {
+        const problems = err instanceof KnowledgeError ? err.problems : [{ file: "", path: "", message: (err as Error).message }];
+        log.error({ problems }, `知识库未通过校验，未切换（仍使用 ${engine.kb.notice.year} 年的通知）`);
+      },
+    );
+  });
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("unhandledRejection", (reason) => {

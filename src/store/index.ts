@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
 import type { SharedWindowCounter } from "../server/rate-limit.js";
 import { MemorySharedKeys, type SharedKeys } from "./shared-keys.js";
+import type { KnowledgeBus } from "../knowledge/registry.js";
 
 export interface Stores {
   kind: Config["SESSION_STORE"];
@@ -17,6 +18,8 @@ export interface Stores {
   close(): Promise<void>;
   /** Stores shared by several instances (Redis): fixed-window counters every instance counts in, one per named limit. */
   sharedRates?: (name: string) => SharedWindowCounter;
+  /** With several instances (Redis): tells the others which knowledge folders to switch to, and hears them. */
+  knowledgeBus?: (onDirs: (dirs: string[]) => void, onError?: (err: Error) => void) => Promise<KnowledgeBus>;
 }
 
 export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL">;
@@ -60,6 +63,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         location: safeUrl(config.REDIS_URL),
         close: () => r.close(),
         sharedRates: (name) => r.rates.forLimit(name),
+        knowledgeBus: (onDirs, onError) => r.knowledgeBus(onDirs, onError),
       };
     }
     case "sqlite":

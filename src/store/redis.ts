@@ -5,8 +5,10 @@
  * turn's fencing token from the counter `fence:<id>`), a session write that only the newest token's holder can make,
  * a release only by the holder. The API's rate limits count in shared fixed windows (`rate:<limit>:…`).
  */
+import { randomUUID } from "node:crypto";
 import { Redis, type Result } from "ioredis";
 import { LockTimeoutError, StaleLockError, type Session, type SessionStore, type UserLock } from "../engine/session.js";
+import type { KnowledgeBus } from "../knowledge/registry.js";
 import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
 import { clip, parseSession } from "./sqlite.js";
 import { RedisSharedKeys } from "./shared-keys.js";
@@ -129,12 +131,15 @@ export class RedisStores {
   /** Short-lived shared keys (login lockouts, revoked console sessions, 公众号 nonces): `<prefix>shared:<key>`. */
   readonly shared: RedisSharedKeys;
   private closed = false;
+  private readonly prefix: string;
+  private readonly buses: KnowledgeBus[] = [];
 
   constructor(
     readonly redis: Redis,
     options: Omit<RedisOptions, "url">,
   ) {
     const prefix = options.prefix ?? "zhineng:";
+    this.prefix = prefix;
     redis.defineCommand("zhinengRecordUnanswered", { numberOfKeys: 3, lua: RECORD_SCRIPT });
     redis.defineCommand("zhinengAcquire", { numberOfKeys: 3, lua: ACQUIRE_SCRIPT });
     redis.defineCommand("zhinengFencedSet", { numberOfKeys: 3, lua: FENCED_SET_SCRIPT });
@@ -145,9 +150,51 @@ export class RedisStores {
     this.shared = new RedisSharedKeys(redis, prefix);
   }
 
+  /**
+   * Knowledge publishing between the instances on this Redis: `publish(dirs)` sends the folders in use on the channel
+   * `<prefix>knowledge`; every other instance's `onDirs` gets them (its own messages are ignored). The subscription is
+   * a duplicated connection (a subscribed connection can do nothing else); ioredis subscribes again after a reconnect.
+   */
+  async knowledgeBus(onDirs: (dirs: string[]) => void, onError?: (err: Error) => void): Promise<KnowledgeBus> {
+    const channel = `${this.prefix}knowledge`;
+    const me = randomUUID();
+    const sub = this.redis.duplicate();
+    sub.on("error", (err: Error) => onError?.(err));
+    sub.on("message", (ch: string, message: string) => {
+      if (ch !== channel) return;
+      let parsed: { from?: unknown; dirs?: unknown };
+      try {
+        parsed = JSON.parse(message) as typeof parsed;
+      } catch {
+        onError?.(new Error(`知识库发布频道 ${channel} 上的消息不是 JSON`));
+        return;
+      }
+      if (parsed.from === me) return;
+      if (!Array.isArray(parsed.dirs) || !parsed.dirs.length || !parsed.dirs.every((d) => typeof d === "string" && d.length > 0)) {
+        onError?.(new Error(`知识库发布频道 ${channel} 上的消息缺少 dirs`));
+        return;
+      }
+      onDirs(parsed.dirs as string[]);
+    });
+    await sub.subscribe(channel);
+    let closed = false;
+    const bus: KnowledgeBus = {
+      // PUBLISH counts this instance's own subscription too.
+      publish: async (dirs) => Math.max(0, (await this.redis.publish(channel, JSON.stringify({ from: me, dirs }))) - 1),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await sub.quit().catch(() => sub.disconnect());
+      },
+    };
+    this.buses.push(bus);
+    return bus;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const bus of this.buses) await bus.close();
     this.unanswered.closed = true;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -175,11 +175,12 @@ describe("POST /api/photo", () => {
 });
 
 describe("health, unknown routes, headers, mounting", () => {
-  it("GET /healthz → 200 with version and uptime", async () => {
+  it("GET /healthz → 200 with version, uptime and the notice in use", async () => {
     const res = await fetch(`${api.url}/healthz`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { uptime: number };
-    expect(body).toEqual({ status: "ok", version: "9.9.9", uptime: expect.any(Number) });
+    const notice = { year: kb.notice.year, docNumber: kb.notice.docNumber };
+    expect(body).toEqual({ status: "ok", version: "9.9.9", uptime: expect.any(Number), notice, notices: [notice] });
     expect(body.uptime).toBeGreaterThanOrEqual(5);
   });
 
