@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { Document, isScalar, parse, visit } from "yaml";
-import { KnowledgeError, loadKnowledge, noticeDir, type Knowledge } from "../knowledge/load.js";
+import { KnowledgeError, ROOT, loadKnowledge, noticeDir, type Knowledge } from "../knowledge/load.js";
 import { Engine } from "../engine/engine.js";
+import { baseVars } from "../knowledge/facts.js";
 import { ImportError, type ReviewItem, type SourceLine } from "./types.js";
 import { outline } from "./sections.js";
 import { parseNoticeFacts, type PreviousFiles } from "./notice.js";
@@ -105,14 +106,6 @@ export function buildFolder(text: string, prev: PreviousFiles): { files: Record<
   if (!annex1.data) throw new ImportError("附件1没有读出申报条件，上一份知识库也没有可沿用的 conditions.yaml", o.annexLines.get(cond?.[0] ?? 1)?.no);
 
   const occupations = buildOccupations(rows, prev.occupations, review);
-  const prevNames = [
-    ...(prev.occupations.occupations ?? []).map((x: { name: string }) => x.name),
-    ...(prev.occupations.tracks ?? []).map((x: { name: string }) => x.name),
-  ];
-  const nowNames = new Set([...occupations.occupations.map((x) => x.name), ...occupations.tracks.map((x) => x.name)]);
-  const dropped = prevNames.filter((n: string) => !nowNames.has(n));
-  const prevAnswers = (prev.answers.answers ?? []) as { id: string; clause: string; answer: string }[];
-  reviewAnswers(prevAnswers, prev.notice.clauses, facts.notice.clauses as Record<string, string>, dropped, review);
 
   const files: Record<string, unknown> = {
     notice: facts.notice,
@@ -168,7 +161,7 @@ function validateFolder(dir: string): { kb?: Knowledge; problems?: string[] } {
     new Engine(kb);
     return { kb };
   } catch (err) {
-    if (err instanceof KnowledgeError) return { problems: err.problems.map((p) => `${p.file} ${p.path}: ${p.message}`) };
+    if (err instanceof KnowledgeError) return { problems: err.problems.map((p) => `${resolve(ROOT, p.file)} ${p.path}: ${p.message}`) };
     return { problems: [(err as Error).message] };
   }
 }
@@ -216,6 +209,10 @@ export function runImport(opts: ImportOptions): ImportOutcome {
       rmSync(tmp, { recursive: true, force: true });
       return fail("写出的知识库没有通过校验，未写入（见下面的问题和待核对项）", { problems: check.problems?.map((p) => p.replace(/\.[^/\s]*importing-[^/\s]+/, basename(out))), review: built.review });
     }
+    // The carried-over answers against the clauses whose text changed (needs both folders' placeholder values).
+    const review = [...built.review];
+    reviewAnswers(check.kb.answers, answerBasis(prevCheck.kb), { ...answerBasis(check.kb), clauses: check.kb.notice.clauses ?? {} }, droppedNames(prevCheck.kb, check.kb), review);
+    built.review = dedupe(review);
     const changes = diffKnowledge(prevCheck.kb, check.kb);
     const reviewFile = `${out}.review.json`;
     const diffFile = `${out}.diff.json`;
@@ -239,6 +236,15 @@ export function runImport(opts: ImportOptions): ImportOutcome {
     rmSync(`${tmp}.diff.json`, { force: true });
     throw err;
   }
+}
+
+const answerBasis = (kb: Knowledge) => ({ clauses: kb.notice.clauses, vars: baseVars(kb) });
+
+/** Occupations and tracks of the previous folder that the new plan no longer has. */
+function droppedNames(prev: Knowledge, next: Knowledge): string[] {
+  const names = (kb: Knowledge) => [...kb.occupations.occupations.map((o) => o.name), ...kb.occupations.tracks.map((t) => t.name)];
+  const now = new Set(names(next));
+  return names(prev).filter((n) => !now.has(n));
 }
 
 const isDir = (p: string): boolean => {

@@ -97,8 +97,8 @@ export function baseVars(kb: Knowledge): Record<string, string> {
   };
 }
 
-/** A small count as the notice writes it in prose ("保留一年", "一次补考机会"): 1–10 in Chinese numerals, others in digits. */
-export const chineseCount = (n: number): string => (n >= 1 && n <= 10 ? "一二三四五六七八九十"[n - 1] : String(n));
+/** A count before a measure word as the notice writes it ("保留一年", "两次补考机会"): 1–10 in Chinese (2 is 两), others in digits. */
+export const chineseCount = (n: number): string => (n >= 1 && n <= 10 ? "一两三四五六七八九十"[n - 1] : String(n));
 
 /** Fills `{name}` placeholders; an unknown name is an error, so a typo in the data cannot reach a candidate. */
 export function render(template: string, vars: Record<string, string | number>, base: Record<string, string | number> = {}): string {
