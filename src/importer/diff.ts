@@ -43,7 +43,14 @@ export function diffKnowledge(prev: Knowledge, next: Knowledge): Change[] {
 
   // Fees.
   const fees = (kb: Knowledge) =>
-    new Map(kb.fees.tables.flatMap((t) => t.rows.map((r) => [`${t.occupation} ${LEVEL[r.level]}`, { 理论知识: r.theory, 操作技能: r.skill, 综合评审: r.review, 合计: r.total }])));
+    new Map(
+      kb.fees.tables.flatMap((t) =>
+        t.rows.map((r) => [
+          `${t.occupation} ${LEVEL[r.level]}`,
+          `${kb.fees.subjects.theory}${r.theory}元、${kb.fees.subjects.skill}${r.skill}元${r.review === null ? "" : `、${kb.fees.subjects.review}${r.review}元`}，合计${r.total}元`,
+        ]),
+      ),
+    );
   const [pf, nf] = [fees(prev), fees(next)];
   for (const [k, v] of nf) cmp("收费", k, pf.get(k), v);
   for (const [k, v] of pf) if (!nf.has(k)) cmp("收费", k, v, undefined);

@@ -127,7 +127,7 @@ export function parseNoticeFacts(o: Outline, prev: PreviousFiles, review: Review
         const before = joinText(s.body.slice(0, s.body.indexOf(its[0].line)));
         if (before) put(`${part.key}（${s.key}）`, before, s.line);
         for (const it of its) put(`${part.key}（${s.key}）${it.n}`, joinText(it.lines), it.line);
-      } else put(`${part.key}（${s.key}）`, textOf(s), s.line);
+      } else put(`${part.key}（${s.key}）`, textOf(s), /[:：]/.test(s.title) ? s.line : (content(s.body)[0] ?? s.line));
     }
   }
   // Other parts (五 …) as a whole, without the sign-off (issuer and date) at the end of the last part.
