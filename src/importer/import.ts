@@ -105,7 +105,7 @@ export function buildFolder(text: string, prev: PreviousFiles): { files: Record<
   review.push(...annex1.review);
   if (!annex1.data) throw new ImportError("附件1没有读出申报条件，上一份知识库也没有可沿用的 conditions.yaml", o.annexLines.get(cond?.[0] ?? 1)?.no);
 
-  const occupations = buildOccupations(rows, prev.occupations, review);
+  const occupations = buildOccupations(rows, prev.occupations, review, typeof prev.notice.year === "number" ? prev.notice.year : undefined);
 
   const files: Record<string, unknown> = {
     notice: facts.notice,

@@ -13,9 +13,13 @@ interface Named {
 interface Track extends Named {
   occupation: string;
 }
+interface Withdrawn extends Named {
+  lastYear: number;
+}
 export interface OccupationsOut {
   occupations: Named[];
   tracks: Track[];
+  withdrawn?: Withdrawn[];
 }
 
 /** Words too general to stand for one occupation on their own ("管理" from 供应链管理…). */
@@ -32,7 +36,7 @@ export function deriveAliases(name: string, taken: Set<string>): string[] {
   return out;
 }
 
-export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: Named[]; tracks?: Track[] }, review: ReviewItem[]): OccupationsOut {
+export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: Named[]; tracks?: Track[]; withdrawn?: Withdrawn[] }, review: ReviewItem[], previousYear?: number): OccupationsOut {
   const prevOcc = new Map((previous.occupations ?? []).map((o) => [o.name, o]));
   const prevTracks = new Map((previous.tracks ?? []).map((t) => [`${t.occupation}/${t.name}`, t]));
   const occNames = [...new Set(rows.map((r) => r.occupation))];
@@ -75,5 +79,18 @@ export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: N
     });
     return { name: t.name, occupation: t.occupation, aliases };
   });
-  return { occupations, tracks };
+  // Occupations and tracks the previous folder had (or had already withdrawn) and this plan does not: kept with their
+  // everyday names, so that a question naming one is told it is not in this year's plan.
+  const inUse = new Set<string>([...occupations, ...tracks].flatMap((x) => [x.name, ...x.aliases]));
+  const withdrawn: Withdrawn[] = [];
+  const dropped = [
+    ...(previous.occupations ?? []).map((o) => ({ ...o, lastYear: previousYear })),
+    ...(previous.tracks ?? []).map((t) => ({ name: t.name, aliases: t.aliases, lastYear: previousYear })),
+    ...(previous.withdrawn ?? []),
+  ];
+  for (const d of dropped) {
+    if (inUse.has(d.name) || withdrawn.some((w) => w.name === d.name) || d.lastYear === undefined) continue;
+    withdrawn.push({ name: d.name, aliases: d.aliases.filter((a) => !inUse.has(a)), lastYear: d.lastYear });
+  }
+  return { occupations, tracks, ...(withdrawn.length ? { withdrawn } : {}) };
 }

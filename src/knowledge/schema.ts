@@ -56,6 +56,8 @@ export const PlanFile = z.strictObject({
 export const OccupationsFile = z.strictObject({
   occupations: z.array(z.strictObject({ name: Text, aliases: z.array(Text) })).min(1),
   tracks: z.array(z.strictObject({ name: Text, occupation: Text, aliases: z.array(Text) })),
+  /** Occupations and tracks an earlier notice had and this one does not (written by the importer): named, they are said not to be in the plan. */
+  withdrawn: z.array(z.strictObject({ name: Text, aliases: z.array(Text), lastYear: z.number().int().min(2000).max(2100) })).optional(),
 });
 
 export const EvaluationFile = z.strictObject({

@@ -188,6 +188,10 @@ describe("a synthetic later notice: an occupation added and one dropped, numbers
     expect(await ask("v9", "投诉邮箱")).toMatch(/010-66660000.*jiandu@example\.cn/);
     expect(await ask("v10", "咨询电话")).toMatch(/400-888-1234/);
     expect(await ask("v11", "可以考哪些职业")).not.toMatch(/供应链管理师/);
+    // The dropped occupation, by its name or an everyday one: not in this year's plan, never another's months or fee.
+    expect(await ask("v13", "供应链管理师几月考")).toMatch(/2026年计划中没有供应链管理师/);
+    expect(await ask("v14", "供应链三级多少钱")).toMatch(/2026年计划中没有供应链管理师/);
+    expect(await ask("v15", "我是学供应链管理专业的，能报电子商务师四级吗")).toMatch(/供应链管理.*本科院校/);
     expect(await ask("v12", "我做了4年人工智能训练师，能报四级吗")).toMatch(/可以报人工智能训练师四级/);
   });
 });
