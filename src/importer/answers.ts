@@ -70,7 +70,9 @@ export function reviewAnswers(
   after: { clauses: Record<string, string>; vars: Record<string, string> },
   dropped: string[],
   review: ReviewItem[],
-): void {
+): Map<number, string> {
+  /** Answers rewritten: by index, the new template. */
+  const rewrites = new Map<number, string>();
   const previousClauses = before.clauses;
   if (!previousClauses) {
     review.push({ file: "answers.yaml", field: "answers", reason: "上一份知识库的 notice.yaml 没有各条款的原文（clauses），无法判断哪些固定答案依据的条款改了措辞：请通读 answers.yaml" });
@@ -87,7 +89,7 @@ export function reviewAnswers(
     let best = closeness(substitute(old, pairs(keys)).text, neu);
     for (;;) {
       const s = substitute(old, pairs(keys));
-      if (s.text === neu) return s;
+      if (s.text === neu) return { ...s, pairs: pairs(keys) };
       let pick: { key: string; score: number } | undefined;
       for (const k of changedKeys) {
         if (keys.includes(k)) continue;
@@ -101,6 +103,7 @@ export function reviewAnswers(
   };
   const clauses = after.clauses;
   answers.forEach((a, i) => {
+    const ownKeys = clauseKeys(a.clause).filter((key) => !/^(通知|附件\d*)$/u.test(key));
     for (const key of clauseKeys(a.clause)) {
       if (/^(通知|附件\d*)$/u.test(key)) continue; // the head's facts are placeholders; 附件1/2 are data (conditions, fees)
       const now = under(clauses, key);
@@ -120,13 +123,25 @@ export function reviewAnswers(
         const own = [...a.answer.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((k) => changedKeys.includes(k));
         const s = explain(norm(old), norm(neu), own);
         if (!s) {
-          review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”依据的条款 ${k} 的文字改了，请按新文字核对答案。原：${old}　新：${neu}` });
+          // The old answer paraphrases a text that is no longer the notice's. An answer resting on this clause alone
+          // now quotes the new text (the notice's own words are right on the day); one resting on several is listed.
+          if (ownKeys.length === 1 && !rewrites.has(i)) {
+            rewrites.set(i, now.map((x) => clauses[x]).join(""));
+            review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”依据的条款 ${k} 的文字改了：答案已换成新条款的原文，请按需改写。原：${old}　新：${neu}` });
+          } else {
+            review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”依据的条款 ${k} 的文字改了，请按新文字核对答案。原：${old}　新：${neu}` });
+          }
           continue;
         }
-        // Only values of placeholders changed: covered, unless the answer writes an old value itself.
+        // Only values of placeholders changed: covered, unless the answer writes an old value itself; then that
+        // value is replaced in the answer too, and listed.
         const literal = s.used.filter((v) => writes(a.answer, v));
         if (literal.length) {
-          review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”直接写了“${literal.join("、")}”，而条款 ${k} 的这个值改了，请改用占位符或核对。原：${old}　新：${neu}` });
+          if (!rewrites.has(i)) {
+            const map = s.pairs.filter(([o]) => literal.includes(o));
+            rewrites.set(i, a.answer.split(/(\{\w+\})/).map((part, j) => (j % 2 ? part : substitute(part, map).text)).join(""));
+          }
+          review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”直接写了“${literal.join("、")}”，而条款 ${k} 的这个值改了：已在答案里改为新值，请核对（最好改用占位符）。原：${old}　新：${neu}` });
         }
       }
     }
@@ -135,4 +150,5 @@ export function reviewAnswers(
       review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”提到新计划里已没有的 ${named.join("、")}，请修改` });
     }
   });
+  return rewrites;
 }

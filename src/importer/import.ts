@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Document, isScalar, parse, visit } from "yaml";
+import { Document, isScalar, parse, parseDocument, visit } from "yaml";
 import { KnowledgeError, ROOT, loadKnowledge, noticeDir, type Knowledge } from "../knowledge/load.js";
 import { Engine } from "../engine/engine.js";
 import { baseVars } from "../knowledge/facts.js";
@@ -204,15 +204,23 @@ export function runImport(opts: ImportOptions): ImportOutcome {
   try {
     for (const [name, data] of Object.entries(built.files)) writeFileSync(join(tmp, `${name}.yaml`), yamlText(name, data, basename(opts.file)));
     writeFileSync(join(tmp, "answers.yaml"), built.answersText);
-    const check = validateFolder(tmp);
-    if (!check.kb) {
+    let check = validateFolder(tmp);
+    const refuse = () => {
       rmSync(tmp, { recursive: true, force: true });
       return fail("写出的知识库没有通过校验，未写入（见下面的问题和待核对项）", { problems: check.problems?.map((p) => p.replace(/\.[^/\s]*importing-[^/\s]+/, basename(out))), review: built.review });
-    }
+    };
+    if (!check.kb) return refuse();
     // The carried-over answers against the clauses whose text changed (needs both folders' placeholder values).
     const review = [...built.review];
-    reviewAnswers(check.kb.answers, answerBasis(prevCheck.kb), { ...answerBasis(check.kb), clauses: check.kb.notice.clauses ?? {} }, droppedNames(prevCheck.kb, check.kb), review);
+    const rewrites = reviewAnswers(check.kb.answers, answerBasis(prevCheck.kb), { ...answerBasis(check.kb), clauses: check.kb.notice.clauses ?? {} }, droppedNames(prevCheck.kb, check.kb), review);
     built.review = dedupe(review);
+    if (rewrites.size) {
+      const doc = parseDocument(built.answersText);
+      for (const [i, text] of rewrites) doc.setIn(["answers", i, "answer"], text);
+      writeFileSync(join(tmp, "answers.yaml"), doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+      check = validateFolder(tmp);
+      if (!check.kb) return refuse();
+    }
     const changes = diffKnowledge(prevCheck.kb, check.kb);
     const reviewFile = `${out}.review.json`;
     const diffFile = `${out}.diff.json`;

@@ -3,7 +3,7 @@
  * the review list and the diff are written beside the folder.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,7 +108,23 @@ describe("a notice with something to check is written, and says so (exit 3)", ()
     const r = importText("refund", text);
     const items = r.review.filter((i) => i.file === "answers.yaml");
     expect(items.map((i) => i.reason.match(/“(\w+)”/)?.[1])).toEqual(["payment", "refund", "invoice"]);
-    expect(items[1].reason).toMatch(/原：.*不予退还.*新：.*可申请退还一半/);
+    expect(items[1].reason).toMatch(/答案已换成新条款的原文.*原：.*不予退还.*新：.*可申请退还一半/);
+    // On the day, the product quotes the new clause rather than the old paraphrase.
+    const kb = loadKnowledge({ noticeDir: r.out });
+    expect(kb.answers.find((a) => a.id === "refund")?.answer).toMatch(/因个人原因不能参加认定者，可申请退还一半考试费用/);
+    expect(kb.answers.find((a) => a.id === "admission_ticket")?.answer).toContain("{ticketDays}");
+  });
+
+  it("an old value an answer writes as a literal is replaced by the new one, and listed", () => {
+    const previous = join(tmp, "literal-prev");
+    cpSync(PREVIOUS, previous, { recursive: true });
+    const answers = readFileSync(join(previous, "answers.yaml"), "utf8").replace("{resultDays}个工作日内", "15个工作日内");
+    writeFileSync(join(previous, "answers.yaml"), answers);
+    const file = join(tmp, "literal.txt");
+    writeFileSync(file, SEED.replace("结束后15个工作日内", "结束后20个工作日内"));
+    const r = runImport({ file, out: join(tmp, "literal-out", "2024"), previous });
+    expect(r.review.filter((i) => i.file === "answers.yaml")).toEqual([expect.objectContaining({ reason: expect.stringMatching(/“score”直接写了“15”.*已在答案里改为新值/) })]);
+    expect(loadKnowledge({ noticeDir: r.out }).answers.find((a) => a.id === "score")?.answer).toMatch(/认定结束后20个工作日内.*公示期为\{publicityDays\}天/);
   });
 });
 
