@@ -160,7 +160,7 @@ export function parseNoticeFacts(o: Outline, prev: PreviousFiles, review: Review
   const ticketSub = sub(/准考证/);
   const ticketKey = clauseKey(ticketSub);
   const ticketText = ticketKey ? clauses.get(ticketKey)?.text ?? "" : "";
-  const ticketDays = need("notice.yaml", "ticket.daysBeforeExam", num(new RegExp(`(?:考试开始|开考|考试)前\\s*${NUM}\\s*[日天]`, "u"), ticketText), prev.notice.ticket?.daysBeforeExam, "没有读出准考证从考前几日起可打印（三（四））", clauseLine(ticketKey) ?? ticketSub?.line);
+  const ticketDays = need("notice.yaml", "ticket.daysBeforeExam", num(new RegExp(`(?:考试开始|开考|考试|考)前\\s*${NUM}\\s*[日天]`, "u"), ticketText), prev.notice.ticket?.daysBeforeExam, "没有读出准考证从考前几日起可打印（三（四））", clauseLine(ticketKey) ?? ticketSub?.line);
 
   // 三（五）: results and the certificate lookup.
   const resultSub = sub(/成绩/);
@@ -170,7 +170,7 @@ export function parseNoticeFacts(o: Outline, prev: PreviousFiles, review: Review
   const resultText = resultKey ? clauses.get(resultKey)?.text ?? "" : "";
   const resultLine = clauseLine(resultKey) ?? resultSub?.line;
   const resultDays = need("notice.yaml", "results.withinWorkingDays", num(new RegExp(`结束后\\s*${NUM}\\s*个?工作日`, "u"), resultText), prev.notice.results?.withinWorkingDays, "没有读出成绩在认定结束后几个工作日内公示（三（五））", resultLine);
-  const publicityDays = need("notice.yaml", "results.publicityDays", num(new RegExp(`公示期(?:为|是)?\\s*${NUM}\\s*[天日]`, "u"), resultText), prev.notice.results?.publicityDays, "没有读出成绩公示期几天（三（五））", resultLine);
+  const publicityDays = need("notice.yaml", "results.publicityDays", num(new RegExp(`公示(?:期(?:为|是)?)?\\s*${NUM}\\s*个?(?:自然)?[天日]`, "u"), resultText), prev.notice.results?.publicityDays, "没有读出成绩公示期几天（三（五））", resultLine);
   const lookupItem = resultItems.find((it) => /证书/.test(joinText(it.lines)) && /https?:/.test(joinText(it.lines)));
   const lookupKey = lookupItem ? clauseKey(resultSub, lookupItem.n) : undefined;
   const lookupUrl = lookupItem ? url(joinText(lookupItem.lines)) : undefined;
@@ -180,7 +180,7 @@ export function parseNoticeFacts(o: Outline, prev: PreviousFiles, review: Review
   const retakeKey = clauseKey(retakeSub);
   const retakeText = retakeKey ? clauses.get(retakeKey)?.text ?? "" : "";
   const retakeLine = clauseLine(retakeKey) ?? retakeSub?.line;
-  const keepYears = need("notice.yaml", "retake.keepYears", num(new RegExp(`合格成绩(?:可)?保留\\s*${NUM}\\s*年`, "u"), retakeText), prev.notice.retake?.keepYears, "没有读出单科合格成绩保留几年（三（六））", retakeLine);
+  const keepYears = need("notice.yaml", "retake.keepYears", num(new RegExp(`合格成绩(?:可|的有效期为?)?(?:保留|有效)?\\s*${NUM}\\s*年`, "u"), retakeText), prev.notice.retake?.keepYears, "没有读出单科合格成绩保留几年（三（六））", retakeLine);
   const retakes = need("notice.yaml", "retake.retakes", num(new RegExp(`${NUM}\\s*次补考机会`, "u"), retakeText), prev.notice.retake?.retakes ?? 1, "没有读出有几次补考机会（三（六））", retakeLine);
 
   // 三（二）: materials.
