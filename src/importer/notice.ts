@@ -65,10 +65,18 @@ export function parseNoticeFacts(o: Outline, prev: PreviousFiles, review: Review
   // --- the head
   const head = content(o.head);
   const docLine = head.find((l) => /〔\s*\d{4}\s*〕\s*\d+\s*号/u.test(l.text) || /\[\s*\d{4}\s*\]\s*\d+\s*号/.test(l.text));
-  const titleLine = head.find((l) => /^关于.*通知$/u.test(tidy(l.text))) ?? head.find((l) => /通知$/u.test(tidy(l.text)) && /\d{4}\s*年/.test(l.text));
+  let titleLine = head.find((l) => /^关于.*通知$/u.test(tidy(l.text))) ?? head.find((l) => /通知$/u.test(tidy(l.text)) && /\d{4}\s*年/.test(l.text));
   const issuerLine = head.find((l) => l !== docLine && l !== titleLine && /(公司|中心|局|院|协会|学会|委员会|厅|部)$/u.test(tidy(l.text)));
   const basisLine = head.find((l) => /^根据/.test(tidy(l.text)));
-  const title = titleLine ? tidy(titleLine.text) : undefined;
+  // A title broken over lines ("关于开展2025年……认定" / "有关工作的通知") is joined.
+  const titleStart = titleLine ? undefined : head.findIndex((l) => /^关于/u.test(tidy(l.text)));
+  const titleEnd = titleStart !== undefined && titleStart >= 0 ? head.findIndex((l, i) => i > titleStart && i <= titleStart + 3 && /通知$/u.test(tidy(l.text))) : -1;
+  const title = titleLine
+    ? tidy(titleLine.text)
+    : titleEnd > 0
+      ? head.slice(titleStart, titleEnd + 1).map((l) => tidy(l.text)).join("")
+      : undefined;
+  titleLine ??= titleEnd > 0 ? head[titleStart!] : undefined;
   if (!title) throw new ImportError("没有找到通知标题（“关于……的通知”）", head[0]?.no, sourceOf(head[0]));
   const yearMatch = /(\d{4})\s*年/u.exec(asciiDigits(title));
   if (!yearMatch) throw new ImportError("通知标题里没有年份", titleLine!.no, sourceOf(titleLine));

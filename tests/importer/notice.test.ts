@@ -88,6 +88,12 @@ describe("the notice's facts", () => {
     expect(clauses["四（五）"]).toBe("投诉监督途径：电话010-68662352、电子邮箱：ecc@itmc.cn");
   });
 
+  it("joins a title broken over two lines", () => {
+    const f = facts(seed.replace("关于开展2024年北京市社会化职业技能等级认定有关工作的通知", "关于开展2024年北京市社会化职业技能等级认定\n有关工作的通知"));
+    expect(f.notice.title).toBe("关于开展2024年北京市社会化职业技能等级认定有关工作的通知");
+    expect(f.review).toEqual([]);
+  });
+
   it("refuses a text without a title or without parts", () => {
     expect(() => facts("中教畅享（北京）科技有限公司\n\n随便一段文字")).toThrow(/没有找到通知的正文部分/);
     expect(() => facts(seed.replace(/关于开展2024年.*通知/, ""))).toThrow(/没有找到通知标题/);
