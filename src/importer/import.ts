@@ -19,7 +19,7 @@ import { buildOccupations } from "./occupations.js";
 import { reviewAnswers } from "./answers.js";
 import { diffKnowledge, type Change } from "./diff.js";
 import { parseAnnex1 } from "./annex1.js";
-import { cells, squeeze, toLines } from "./text.js";
+import { cells, squeeze, tidy, toLines } from "./text.js";
 
 export interface ImportOptions {
   /** The notice as text (the seed's layout). */
@@ -93,6 +93,13 @@ export function buildFolder(text: string, prev: PreviousFiles): { files: Record<
   const planOcc = [...new Set(rows.map((r) => r.occupation))];
   for (const t of fees.data.tables) {
     if (!planOcc.includes(t.occupation)) review.push({ file: "fees.yaml", field: t.occupation, line: t.line, reason: `附件2有“${t.occupation}”的收费表，但认定计划里没有这个职业，请核对` });
+  }
+  for (const row of rows) {
+    const table = fees.data.tables.find((t) => t.occupation === row.occupation);
+    if (!table?.rows.some((f) => f.level === row.level)) {
+      const at = row.line ? lines[row.line - 1] : undefined;
+      throw new ImportError(`计划表第 ${row.no} 行（${row.occupation}${row.track ? `/${row.track}` : ""} ${row.level}级）在附件2中没有收费标准${table ? "" : `（附件2没有“${row.occupation}”的收费表）`}`, at?.no, at ? tidy(at.text) : undefined);
+    }
   }
   for (const occ of planOcc) {
     if (!annex1Names.includes(occ) && cond) review.push({ file: "conditions.yaml", field: occ, reason: `认定计划里的“${occ}”在附件1中没有“职业名称”表，请核对` });

@@ -9,6 +9,8 @@ export interface PlanRowOut {
   level: number;
   /** null: a blank (merged) cell, which takes the months of the row above (the loader resolves it). */
   months: number[] | null;
+  /** The notice line of the row (not written to plan.yaml). */
+  line?: number;
 }
 
 export interface PlanOut {
@@ -130,7 +132,7 @@ export function parsePlan(body: SourceLine[], knownOccupations: Set<string>, kno
     if (no !== i + 1) {
       review.push({ file: "plan.yaml", field: `rows.${i}.no`, line: r.line.no, source: sourceOf(r.line), reason: `序号 ${no} 不连续（应为 ${i + 1}）：可能漏了或多了一行，请核对` });
     }
-    rows.push({ no, occupation, ...(track ? { track } : {}), level, months });
+    rows.push({ no, occupation, ...(track ? { track } : {}), level, months, line: r.line.no });
   });
 
   // 3. A blank month cell takes the months of the row above in the same occupation and track; the first row of a group cannot.

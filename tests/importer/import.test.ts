@@ -63,12 +63,14 @@ describe("a notice it cannot read writes nothing (exit 1, with the reason and th
     expect([...a.siblings, ...b.siblings]).toEqual([]);
   });
 
-  it("a plan occupation without a fee table: the loader's problem is given, no folder and no temporary left", () => {
+  it("a plan occupation without a fee table, a level without a fee row: named with the plan's line", () => {
     const text = SEED.replace(/2024 年供应链管理师职业技能等级认定[\s\S]*?(?=2024 年信息安全测试员)/, "");
     const r = importText("no-fee-table", text);
     expect(r.code).toBe(1);
-    expect(r.problems?.join("\n")).toMatch(/计划第 5 行（供应链管理师\/\/3）没有收费标准/);
+    expect(r.error).toMatch(/计划表第 5 行（供应链管理师 3级）在附件2中没有收费标准（附件2没有“供应链管理师”的收费表）（第 22 行/);
     expect(r.siblings).toEqual([]);
+    const row = importText("no-fee-row", SEED.replace("五级/初级工\t80\t80\t-\t160\n", ""));
+    expect(row.error).toMatch(/计划表第 8 行（互联网营销师\/平台管理员 5级）在附件2中没有收费标准（第 25 行/);
   });
 
   it("not a notice at all: a binary file, a text without Chinese, a Chinese text without parts", () => {

@@ -60,11 +60,13 @@ describe("damaged notices", () => {
   it("a damaged notice that the loader refuses leaves no folder and no temporary beside it", () => {
     const tmp = mkdtempSync(join(tmpdir(), "import-robust-"));
     try {
-      // 附件2 without 互联网营销师's table: the plan's rows 8–23 have no fee, so the folder does not validate.
-      const text = SEED.replace(/2024 年互联网营销师职业技能等级认定[\s\S]*?(?=2024 年供应链管理师)/, "");
+      // A plan row printed twice: the parser lists it, the loader refuses the folder (a repeated plan row).
+      const text = SEED.replace("9\t\t\t四级/中级工\t10\n", "9\t\t\t四级/中级工\t10\n9\t\t\t四级/中级工\t10\n");
       writeFileSync(join(tmp, "n.txt"), text);
       const r = runImport({ file: join(tmp, "n.txt"), out: join(tmp, "out", "x"), previous: PREVIOUS });
       expect(r.code).toBe(1);
+      expect(r.problems?.join("\n")).toMatch(/重复的计划行 互联网营销师\/平台管理员\/4/);
+      expect(r.review.map((i) => i.reason).join("\n")).toMatch(/出现了两次/);
       expect(readdirSync(join(tmp, "out"))).toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
