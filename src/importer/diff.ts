@@ -25,7 +25,8 @@ export function diffKnowledge(prev: Knowledge, next: Knowledge): Change[] {
   };
 
   // The notice itself.
-  for (const k of ["year", "docNumber", "date", "title", "standard", "issuer"] as const) cmp("通知", k, prev.notice[k], next.notice[k]);
+  const NOTICE_FIELDS = { year: "年份", docNumber: "文号", date: "日期", title: "标题", standard: "国家职业标准", issuer: "发文单位" } as const;
+  for (const [k, label] of Object.entries(NOTICE_FIELDS) as [keyof typeof NOTICE_FIELDS, string][]) cmp("通知", label, prev.notice[k], next.notice[k]);
 
   // Occupations and tracks.
   const occ = (kb: Knowledge) => kb.occupations.occupations.map((o) => o.name);
