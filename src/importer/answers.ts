@@ -70,9 +70,10 @@ export function reviewAnswers(
   after: { clauses: Record<string, string>; vars: Record<string, string> },
   dropped: string[],
   review: ReviewItem[],
-): Map<number, string> {
-  /** Answers rewritten: by index, the new template. */
-  const rewrites = new Map<number, string>();
+): Map<number, { answer?: string; clause?: string }> {
+  /** Answers rewritten: by index, the new template and/or the new clause reference. */
+  const rewrites = new Map<number, { answer?: string; clause?: string }>();
+  const rewrite = (i: number, change: { answer?: string; clause?: string }) => rewrites.set(i, { ...rewrites.get(i), ...change });
   const previousClauses = before.clauses;
   if (!previousClauses) {
     review.push({ file: "answers.yaml", field: "answers", reason: "上一份知识库的 notice.yaml 没有各条款的原文（clauses），无法判断哪些固定答案依据的条款改了措辞：请通读 answers.yaml" });
@@ -123,10 +124,17 @@ export function reviewAnswers(
         const own = [...a.answer.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((k) => changedKeys.includes(k));
         const s = explain(norm(old), norm(neu), own);
         if (!s) {
+          // The clause renumbered ("（五）" is now "（六）"): the answer follows it to its new number.
+          const moved = Object.keys(clauses).find((k2) => k2 !== k && !(k2 in previousClauses && norm(previousClauses[k2]) === norm(clauses[k2])) && explain(norm(old), norm(clauses[k2]), own));
+          if (moved && ownKeys.length === 1 && ownKeys[0] === k) {
+            rewrite(i, { clause: moved });
+            review.push({ file: "answers.yaml", field: `answers.${i}.clause`, reason: `固定答案“${a.id}”依据的条款 ${k} 在新通知中编号变为 ${moved}，已更新，请核对。原 ${k}：${old}　新 ${moved}：${clauses[moved]}` });
+            continue;
+          }
           // The old answer paraphrases a text that is no longer the notice's. An answer resting on this clause alone
           // now quotes the new text (the notice's own words are right on the day); one resting on several is listed.
-          if (ownKeys.length === 1 && !rewrites.has(i)) {
-            rewrites.set(i, now.map((x) => clauses[x]).join(""));
+          if (ownKeys.length === 1 && !rewrites.get(i)?.answer) {
+            rewrite(i, { answer: now.map((x) => clauses[x]).join("") });
             review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”依据的条款 ${k} 的文字改了：答案已换成新条款的原文，请按需改写。原：${old}　新：${neu}` });
           } else {
             review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”依据的条款 ${k} 的文字改了，请按新文字核对答案。原：${old}　新：${neu}` });
@@ -137,9 +145,9 @@ export function reviewAnswers(
         // value is replaced in the answer too, and listed.
         const literal = s.used.filter((v) => writes(a.answer, v));
         if (literal.length) {
-          if (!rewrites.has(i)) {
+          if (!rewrites.get(i)?.answer) {
             const map = s.pairs.filter(([o]) => literal.includes(o));
-            rewrites.set(i, a.answer.split(/(\{\w+\})/).map((part, j) => (j % 2 ? part : substitute(part, map).text)).join(""));
+            rewrite(i, { answer: a.answer.split(/(\{\w+\})/).map((part, j) => (j % 2 ? part : substitute(part, map).text)).join("") });
           }
           review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”直接写了“${literal.join("、")}”，而条款 ${k} 的这个值改了：已在答案里改为新值，请核对（最好改用占位符）。原：${old}　新：${neu}` });
         }
@@ -150,5 +158,22 @@ export function reviewAnswers(
       review.push({ file: "answers.yaml", field: `answers.${i}.answer`, reason: `固定答案“${a.id}”提到新计划里已没有的 ${named.join("、")}，请修改` });
     }
   });
+  // Clauses added or removed: what the notice now says that no answer rests on, and what it no longer says.
+  // A clause matches another when their texts differ only in placeholder values; a renumbered clause is not new.
+  if (previousClauses) {
+    const same = (o: string, n: string) => norm(o) === norm(n) || !!explain(norm(o), norm(n), []);
+    const prevKeys = Object.keys(previousClauses);
+    const newKeys = Object.keys(clauses);
+    for (const k of newKeys) {
+      const matched = prevKeys.some((p) => same(previousClauses[p], clauses[k]));
+      const freed = !(k in previousClauses) || newKeys.some((n) => n !== k && same(previousClauses[k], clauses[n]));
+      if (!matched && freed) review.push({ file: "answers.yaml", field: "answers", reason: `新通知新增了条款 ${k}，没有固定答案依据它，请考虑补充。新：${clauses[k]}` });
+    }
+    for (const k of prevKeys) {
+      const matched = newKeys.some((n) => same(previousClauses[k], clauses[n]));
+      const taken = !(k in clauses) || prevKeys.some((p) => p !== k && same(previousClauses[p], clauses[k]));
+      if (!matched && taken) review.push({ file: "answers.yaml", field: "answers", reason: `上一份通知的条款 ${k} 在新通知中没有了，请核对依据它的答案。原：${previousClauses[k]}` });
+    }
+  }
   return rewrites;
 }

@@ -223,7 +223,10 @@ export function runImport(opts: ImportOptions): ImportOutcome {
     built.review = dedupe(review);
     if (rewrites.size) {
       const doc = parseDocument(built.answersText);
-      for (const [i, text] of rewrites) doc.setIn(["answers", i, "answer"], text);
+      for (const [i, change] of rewrites) {
+        if (change.answer !== undefined) doc.setIn(["answers", i, "answer"], change.answer);
+        if (change.clause !== undefined) doc.setIn(["answers", i, "clause"], change.clause);
+      }
       writeFileSync(join(tmp, "answers.yaml"), doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
       check = validateFolder(tmp);
       if (!check.kb) return refuse();

@@ -117,6 +117,20 @@ describe("a notice with something to check is written, and says so (exit 3)", ()
     expect(kb.answers.find((a) => a.id === "admission_ticket")?.answer).toContain("{ticketDays}");
   });
 
+  it("a clause the new notice adds, and one it no longer has, are listed", () => {
+    const text = SEED.replace("(五) 投诉监督途径", "(五) 微信公众号：中教畅享认定\n\n(六) 投诉监督途径").replace(/（七）证书领取\n\n.*\n/, "");
+    const r = importText("clauses", text);
+    const reasons = r.review.filter((i) => i.file === "answers.yaml").map((i) => i.reason);
+    expect(reasons).toContainEqual(expect.stringMatching(/新增了条款 四（五）.*微信公众号/));
+    expect(reasons).not.toContainEqual(expect.stringMatching(/新增了条款 四（六）/));
+    expect(reasons).toContainEqual(expect.stringMatching(/条款 三（七） 在新通知中没有了/));
+    expect(reasons).toContainEqual(expect.stringMatching(/“cert_collect”依据的条款 三（七） 在新通知中找不到/));
+    // 投诉监督途径 is now 四（六）: the complaint answer follows it, and keeps its own wording.
+    expect(reasons).toContainEqual(expect.stringMatching(/“complaint”依据的条款 四（五） 在新通知中编号变为 四（六）/));
+    const complaint = loadKnowledge({ noticeDir: r.out }).answers.find((a) => a.id === "complaint");
+    expect(complaint).toMatchObject({ clause: "四（六）", answer: expect.stringContaining("{complaintEmail}") });
+  });
+
   it("an old value an answer writes as a literal is replaced by the new one, and listed", () => {
     const previous = join(tmp, "literal-prev");
     cpSync(PREVIOUS, previous, { recursive: true });
