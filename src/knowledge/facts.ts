@@ -60,6 +60,12 @@ export function baseVars(kb: Knowledge): Record<string, string> {
     issuer: kb.notice.certificateIssuer,
     adjustment: kb.notice.adjustment.text,
     ticketDays: String(kb.notice.ticket.daysBeforeExam),
+    // 三（五）1 and 三（六）, as the notice writes them ("15个工作日", "公示期为7天", "保留一年，一年内有一次补考机会").
+    ...(kb.notice.results
+      ? { resultDays: String(kb.notice.results.withinWorkingDays), publicityDays: String(kb.notice.results.publicityDays) }
+      : {}),
+    retakeYears: chineseCount(kb.notice.retake.keepYears),
+    ...(kb.notice.retake.retakes ? { retakeTimes: chineseCount(kb.notice.retake.retakes) } : {}),
     website: kb.contacts.website.text,
     hotline: kb.contacts.hotline.text,
     hours: kb.contacts.hours.text,
@@ -75,6 +81,7 @@ export function baseVars(kb: Knowledge): Record<string, string> {
     photoMaxKB: String(p.maxSizeKB),
     photoRules: p.rules.join(""),
     idRule: kb.materials.identity.rule.replace(/。$/, ""),
+    ...Object.fromEntries(kb.materials.identity.groups.map((g) => [`id_${g.id}`, g.documents.join(g.joiner)])),
     conditionStandard: kb.materials.conditionMaterials.text,
     ...Object.fromEntries([...kb.materialTexts].map(([k, v]) => [`material_${k}`, v])),
     subjectFee: subjectFees.join("/"),
@@ -89,6 +96,9 @@ export function baseVars(kb: Knowledge): Record<string, string> {
       .join("；"),
   };
 }
+
+/** A count before a measure word as the notice writes it ("保留一年", "两次补考机会"): 1–10 in Chinese (2 is 两), others in digits. */
+export const chineseCount = (n: number): string => (n >= 1 && n <= 10 ? "一两三四五六七八九十"[n - 1] : String(n));
 
 /** Fills `{name}` placeholders; an unknown name is an error, so a typo in the data cannot reach a candidate. */
 export function render(template: string, vars: Record<string, string | number>, base: Record<string, string | number> = {}): string {

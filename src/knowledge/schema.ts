@@ -29,7 +29,12 @@ export const NoticeFile = z.strictObject({
   adjustment: z.strictObject({ clause: Clause, text: Text }),
   parts: z.record(z.string().regex(/^[一二三四五六七八九十]+$/, "部分编号应为汉字数字"), Text),
   ticket: z.strictObject({ clause: Clause, daysBeforeExam: z.number().int().min(1).max(60) }),
-  retake: z.strictObject({ clause: Clause, keepYears: z.number().int().min(1).max(10) }),
+  /** 三（五）1: results published within N working days of the session, publicised for N days. */
+  results: z.strictObject({ clause: Clause, withinWorkingDays: z.number().int().min(1).max(90), publicityDays: z.number().int().min(1).max(90) }).optional(),
+  /** 三（六）: a passed subject is kept `keepYears` years, with `retakes` retakes within them. */
+  retake: z.strictObject({ clause: Clause, keepYears: z.number().int().min(1).max(10), retakes: z.number().int().min(1).max(10).optional() }),
+  /** Each sub-clause's text as printed ("三（三）": "…"), so that the next import can tell which answers' wording changed. */
+  clauses: z.record(z.string(), Text).optional(),
 });
 
 export const PlanFile = z.strictObject({
@@ -51,6 +56,8 @@ export const PlanFile = z.strictObject({
 export const OccupationsFile = z.strictObject({
   occupations: z.array(z.strictObject({ name: Text, aliases: z.array(Text) })).min(1),
   tracks: z.array(z.strictObject({ name: Text, occupation: Text, aliases: z.array(Text) })),
+  /** Occupations and tracks an earlier notice had and this one does not (written by the importer): named, they are said not to be in the plan. */
+  withdrawn: z.array(z.strictObject({ name: Text, aliases: z.array(Text), lastYear: z.number().int().min(2000).max(2100) })).optional(),
 });
 
 export const EvaluationFile = z.strictObject({

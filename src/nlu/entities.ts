@@ -54,7 +54,7 @@ export interface Entities {
   negatedSchool?: boolean;
 }
 
-type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related";
+type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related" | "withdrawn";
 
 interface Entry {
   alias: string;
@@ -69,7 +69,7 @@ interface Hit extends Entry {
 }
 
 const KIND_RANK: Record<Kind, number> = {
-  occupation: 9, track: 8, school: 7, program: 7, level: 6, related: 5, major: 4, subject: 3, residency: 2, status: 1,
+  occupation: 9, track: 8, school: 7, program: 7, level: 6, related: 5, major: 4, withdrawn: 3.5, subject: 3, residency: 2, status: 1,
 };
 
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
@@ -100,6 +100,8 @@ export class EntityExtractor {
     };
     for (const o of kb.occupations.occupations) add("occupation", o.name, o.aliases);
     for (const t of kb.occupations.tracks) add("track", t.name, t.aliases);
+    // An occupation or track an earlier notice had: named, it is one the plan does not have (not_in_plan).
+    for (const w of kb.occupations.withdrawn ?? []) add("withdrawn", w.name, w.aliases);
     for (const l of kb.lexicon.levels) add("level", String(l.level), l.aliases, false);
     for (const r of kb.lexicon.residency) add("residency", r.group, r.aliases, false);
     for (const s of kb.evaluation.subjects) add("subject", s.name, s.aliases);
@@ -155,6 +157,9 @@ export class EntityExtractor {
           break;
         case "track":
           out.track ??= h.value;
+          break;
+        case "withdrawn":
+          out.unknownOccupation ??= h.value;
           break;
         case "level": {
           const level = Number(h.value);
