@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     kb,
     engine,
     config,
+    chatLog: stores.chatLog,
     logger: log,
     version,
     startedAt,

@@ -3,11 +3,15 @@ import { MemoryStore, type SessionStore } from "../engine/session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
+import { MemoryChatLog, type ChatLog } from "../engine/chat-log.js";
+import { SqliteChatLog } from "./chat-log-sqlite.js";
 
 export interface Stores {
   kind: Config["SESSION_STORE"];
   sessions: SessionStore;
   unanswered: UnansweredLog;
+  /** The web chat's transcripts and 👍/👎. */
+  chatLog: ChatLog;
   /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
   location: string;
   close(): Promise<void>;
@@ -37,6 +41,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         kind: "memory",
         sessions: new MemoryStore(ttlMs),
         unanswered: new MemoryUnansweredLog(),
+        chatLog: new MemoryChatLog(ttlMs),
         location: "memory",
         close: async () => {},
       };
@@ -45,12 +50,19 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
       const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
-      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, location: safeUrl(config.REDIS_URL), close: () => r.close() };
+      const { RedisChatLog } = await import("./chat-log-redis.js");
+      const chatLog = new RedisChatLog(r.redis, options.redisPrefix ?? "zhineng:", ttlMs);
+      return { kind: "redis", sessions: r.sessions, unanswered: r.unanswered, chatLog, location: safeUrl(config.REDIS_URL), close: () => r.close() };
     }
     case "sqlite":
     default: {
       const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, onCheckpointError: options.onError });
-      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, location: db.file, close: () => db.close() };
+      const chatLog = new SqliteChatLog(db.db, ttlMs);
+      const close = async () => {
+        await chatLog.close();
+        await db.close();
+      };
+      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, chatLog, location: db.file, close };
     }
   }
 }
