@@ -21,6 +21,7 @@ import type { Engine } from "../engine/engine.js";
 import { baseVars, render } from "../knowledge/facts.js";
 import { checkPhoto, photoReply } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
+import { renderText } from "../engine/render-text.js";
 
 // === Signatures and the message cipher
 
@@ -234,6 +235,8 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const help = render(r.channel_help, vars);
   const truncatedNote = render(r.reply_truncated, vars);
   const unchecked = render(r.photo_unchecked, vars);
+  // After a reply's numbered options: the structured reply as 公众号 text (render-text.ts).
+  const optionsHint = render(r.options_hint, vars);
   const seen = new Map<string, Pending>();
 
   const remember = (key: string, reply: Promise<string | null>) => {
@@ -258,12 +261,12 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     switch (msg.MsgType) {
       case "text": {
         const t = await engine.turn(user, msg.Content ?? "", "official_account");
-        return t.replies.join("\n");
+        return renderText(t.reply, { hint: optionsHint });
       }
       case "voice": {
         if (!msg.Recognition?.trim()) return help;
         const t = await engine.turn(user, msg.Recognition, "official_account");
-        return t.replies.join("\n");
+        return renderText(t.reply, { hint: optionsHint });
       }
       case "image": {
         if (!options.fetchPictures || !msg.PicUrl) return unchecked;
