@@ -15,6 +15,7 @@ import { ConsoleAuth, type Session } from "./auth.js";
 import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
 import { ConsoleSearch } from "./search.js";
 import { cachedReader, groupUnanswered } from "./unanswered.js";
+import type { ChatLog } from "../engine/chat-log.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
@@ -32,6 +33,8 @@ export interface ConsoleOptions {
   config: ConsoleConfig;
   logger?: ConsoleLogger;
   now?: () => number;
+  /** The web chat's 👍/👎 (shown per answer intent on the 未能回答 tab). */
+  chatLog?: ChatLog;
 }
 
 export const COOKIE = "console_session";
@@ -243,6 +246,12 @@ export function consoleRouter(options: ConsoleOptions): Router {
     const groups = groupUnanswered(entries, readEntities).map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null }));
     const openGroups = groups.filter((g) => !g.handled).length;
     res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
+  });
+
+  // 👍/👎 given in the web chat, per answer intent, most rated first.
+  router.get("/api/feedback", async (_req, res) => {
+    const counts = (await options.chatLog?.feedbackCounts()) ?? [];
+    res.json({ counts: counts.slice(0, 200).map((c) => ({ ...c, label: search.intentLabel(c.intent) })) });
   });
 
   router.post("/api/unanswered/handled", async (req: Authed, res) => {

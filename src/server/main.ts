@@ -74,7 +74,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ kb, engine, config, logger: log }));
+      app.use("/console", consoleRouter({ kb, engine, config, logger: log, chatLog: stores.chatLog }));
     },
   });
 

@@ -11,10 +11,12 @@ import { MemoryChatLog } from "../../src/engine/chat-log.js";
 import { createHttpApp } from "../../src/server/http.js";
 import { CHAT_COOKIE } from "../../src/server/identity.js";
 import { listen, postJson, type Running } from "./listen.js";
+import { consoleRouter, COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
 
 const kb = getKb();
 const KEY = "integrator-secret-0123456789";
 const OTHER = "other-secret-abcdefghijklmno";
+const STAFF = "staff-token-0123456789";
 const chatLog = new MemoryChatLog();
 const { engine } = createApp({ engine: { store: new MemoryStore() } });
 let api: Running;
@@ -26,6 +28,7 @@ beforeAll(async () => {
       engine,
       chatLog,
       config: { RATE_LIMIT_PER_MINUTE: 1000, CHAT_SECRET: "s".repeat(40), API_KEYS: [{ name: "crm", secret: KEY }, { name: "bot", secret: OTHER }] },
+      mount: (app) => app.use("/console", consoleRouter({ engine, config: { CONSOLE_TOKEN: STAFF }, chatLog })),
     }),
   );
 });
@@ -239,6 +242,18 @@ describe("新对话, history and feedback", () => {
     expect((await other.post("/api/feedback", { turnId: r.json.turnId, value: "down" })).status).toBe(404);
     expect((await b.post("/api/feedback", { turnId: r.json.turnId, value: "meh" })).status).toBe(400);
     expect((await b.post("/api/feedback", { value: "up" })).status).toBe(400);
+  });
+
+  it("shows the 👍/👎 per answer intent to hotline staff (the console's 未能回答 tab)", async () => {
+    const b = browser();
+    const r = await b.chat("照片有什么要求");
+    await b.post("/api/feedback", { turnId: r.json.turnId, value: "down" });
+    const login = await postJson(`${api.url}/console/api/login`, { password: STAFF });
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${CONSOLE_COOKIE}=`))!.split(";")[0];
+    const res = await fetch(`${api.url}/console/api/feedback`, { headers: { cookie } });
+    const { counts } = (await res.json()) as { counts: { intent: string; label: string; up: number; down: number }[] };
+    expect(counts.find((c) => c.intent === r.json.intent)).toMatchObject({ down: 1, label: expect.any(String) });
+    expect((await fetch(`${api.url}/console/api/feedback`)).status).toBe(401);
   });
 
   it("answers 405 to other methods on the new routes", async () => {
