@@ -473,9 +473,19 @@ export class Composer {
     // A major the notice does not list for the school: not ruled out (the lists end in 等), but no nearer.
     const unlisted = (c: (typeof checks)[number]) =>
       c.condition.rule.education?.relatedMajor && e?.school && e.major && !majorListed(this.kb, f.occupation, e.school, e.major) ? 1 : 0;
+    // How far a route is: the years still to wait, and a year for each other thing missing.
+    const distance = (c: (typeof checks)[number]) => {
+      const rule = c.condition.rule;
+      const shorts = [
+        rule.years !== undefined ? rule.years - (f.yearsInField ?? 0) : 0,
+        rule.certificate?.yearsSince !== undefined && f.certificate ? rule.certificate.yearsSince - (f.certificate.yearsInFieldSince ?? 0) : 0,
+        rule.certificate?.yearsHeld !== undefined && f.certificate ? rule.certificate.yearsHeld - (f.certificate.yearsHeld ?? 0) : 0,
+      ].filter((y) => y > 0);
+      return shorts.reduce((sum, y) => sum + y, 0) + Math.max(0, c.gaps.length - shorts.length);
+    };
     const ranked = checks
       .map((c, i) => ({ c, i, far: outOfReach(c) ? 1 : 0 }))
-      .sort((a, b) => a.far - b.far || unlisted(a.c) - unlisted(b.c) || a.c.gaps.length - b.c.gaps.length || builds(a.c) - builds(b.c) || a.i - b.i);
+      .sort((a, b) => a.far - b.far || unlisted(a.c) - unlisted(b.c) || a.c.gaps.length - b.c.gaps.length || distance(a.c) - distance(b.c) || builds(a.c) - builds(b.c) || a.i - b.i);
     const reachable = ranked.filter((x) => !x.far);
     const shown = reachable.length ? reachable : ranked;
     // "取得四级证书后，您的大专学历即可用于三级": a route whose schooling part the person already meets says so.
