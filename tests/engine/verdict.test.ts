@@ -31,7 +31,7 @@ describe("a negative verdict", () => {
     // The first route listed (or the only one, when the others do not fit a phone screen).
     const first = text.split("\n").find((l) => l.startsWith("1. ") || l.startsWith("还差："))!;
     expect(first).toMatch(/证书/);
-    expect(first).toContain("普通高等学校专科学历已符合");
+    expect(first).toContain("普通高等学校专科学历可用于这一条");
   });
 
   it("leaves out routes that need schooling the person said they do not have, and says so", () => {
