@@ -32,6 +32,8 @@ export function renderIndexPage(kb: Knowledge): string {
     busyText: render(r.web_busy, vars),
     // Which notice the answers come from, on screen from the start.
     notice: render(r.web_notice, vars),
+    // The hotline in the page's own notices (a network error) is a tel: link too.
+    hotline: kb.contacts.hotline.text,
   };
   return readFileSync(TEMPLATE, "utf8").replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     if (!(name in values)) throw new Error(`index.html 占位符 {{${name}}} 没有值`);

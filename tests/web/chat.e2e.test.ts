@@ -134,6 +134,8 @@ describe.skipIf(!haveChromium)("the web chat at 390×844 in headless Chromium", 
     const retry = page.locator(".msg.notice .retry");
     await retry.waitFor();
     expect(await page.locator(".choice").first().isDisabled()).toBe(false);
+    // The notice's hotline can be called from it.
+    expect(await page.locator('.msg.notice a[href^="tel:"]').getAttribute("href")).toBe(`tel:${kb.contacts.hotline.text.replace(/-/g, "")}`);
     await shot("error");
     fail = false;
     await retry.click();

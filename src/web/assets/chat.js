@@ -23,7 +23,11 @@
     thanks: "感谢反馈",
     cleared: "已开始新对话",
   };
+  var hotline = app.getAttribute("data-hotline") || "";
+  var NOTICE_LINKS = hotline ? [{ kind: "tel", text: hotline, href: "tel:" + hotline.replace(/[^\d+]/g, "") }] : [];
   var pending = 0;
+  /** A thumb (up; turned for down), 24×24. */
+  var THUMB = "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l.95-4.57.03-.32a1.5 1.5 0 0 0-.44-1.06L13.17 1 6.59 7.59A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
   var welcome = log.querySelector(".welcome");
 
   function say(text) {
@@ -93,7 +97,7 @@
   /** A notice from the page itself (busy, network error), with a button that re-sends what failed. */
   function addNotice(text, retry) {
     var r = row("bot", "notice");
-    var b = bubble(r, text);
+    var b = bubble(r, text, NOTICE_LINKS);
     b.setAttribute("role", "alert");
     if (retry) {
       var again = document.createElement("button");
@@ -125,14 +129,17 @@
   function feedbackBar(r, turnId, given) {
     var bar = document.createElement("div");
     bar.className = "feedback";
-    [["up", "👍", TEXT.up], ["down", "👎", TEXT.down]].forEach(function (f) {
+    [["up", TEXT.up], ["down", TEXT.down]].forEach(function (f) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "fb " + f[0];
       b.setAttribute("data-value", f[0]);
-      b.setAttribute("aria-label", f[2]);
+      b.setAttribute("aria-label", f[1]);
       b.setAttribute("aria-pressed", given === f[0] ? "true" : "false");
-      b.textContent = f[1];
+      // A thumb drawn inline (no emoji font or external asset needed); its name is the aria-label.
+      // (A constant string: the HTML parser puts <svg> in its namespace.)
+      b.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="' + THUMB + '"/></svg>';
+      b.title = f[1];
       b.addEventListener("click", function () {
         post("/api/feedback", { turnId: turnId, value: f[0] }).then(function (res) {
           if (!res.ok) return;
