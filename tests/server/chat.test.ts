@@ -100,6 +100,23 @@ describe("identity", () => {
     expect(forged.cookie.split("=")[1].split(".")[0]).not.toBe(id);
   });
 
+  it("marks the cookie Secure over HTTPS behind a trusted proxy; embedded, SameSite=None and Partitioned", async () => {
+    for (const [embed, expected] of [
+      [undefined, /; HttpOnly; SameSite=Lax; Secure$/],
+      [["https://www.example.org"], /; HttpOnly; SameSite=None; Secure; Partitioned$/],
+    ] as const) {
+      const run = await listen(
+        createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 100, TRUST_PROXY: "loopback", WEB_EMBED_ORIGINS: embed ? [...embed] : undefined } }),
+      );
+      try {
+        const r = await postJson(`${run.url}/api/chat`, { text: "你好" }, { "x-forwarded-proto": "https" });
+        expect(r.headers.getSetCookie()[0]).toMatch(expected);
+      } finally {
+        await run.close();
+      }
+    }
+  });
+
   it("expires a conversation left idle", async () => {
     let now = Date.now();
     const idle = await listen(
