@@ -219,17 +219,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     /** The web chat's conversation (recorded for its history); false for an API key's. */
     web: boolean;
   }
-  /** Sets res.locals.conv from the API key and `body.userId` (required with a key), or from the cookie. */
-  const identify = (userIdRequired: boolean) => (req: Request, res: Response, next: NextFunction) => {
+  /**
+   * Sets res.locals.conv from the API key and the userId (body, or the query of a GET; required with a key), or
+   * from the cookie (issued or renewed here).
+   */
+  const identify = (req: Request, res: Response, next: NextFunction) => {
     const key = identity.apiKey(req);
     if (key === null) return next(new HttpError(401, "invalid_api_key", "API 密钥无效（Authorization: Bearer <密钥>）"));
     const locals = res.locals as ChatLocals;
     if (key !== undefined) {
       const userId = (req.body as { userId?: string } | undefined)?.userId ?? (typeof req.query.userId === "string" ? req.query.userId.trim() : undefined);
-      if (!userId) {
-        if (userIdRequired) return next(new HttpError(400, "invalid_request", "✖ userId 不能为空（带 API 密钥的请求需要 userId）\n  → at userId"));
-        return next(new HttpError(400, "invalid_request", "✖ userId 不能为空\n  → at userId"));
-      }
+      if (!userId) return next(new HttpError(400, "invalid_request", "✖ userId 不能为空（带 API 密钥的请求需要 userId）\n  → at userId"));
       if (userId.length > 200) return next(new HttpError(400, "invalid_request", "✖ userId 过长（最多 200 字符）\n  → at userId"));
       locals.conv = `api:${key}:${userId}`;
       locals.web = false;
@@ -246,7 +246,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   };
 
-  app.post("/api/chat", requireJson, validate(ChatRequest), identify(true), userLimiter, async (req, res) => {
+  app.post("/api/chat", requireJson, validate(ChatRequest), identify, userLimiter, async (req, res) => {
     const { text } = req.body as z.infer<typeof ChatRequest>;
     const { conv, web } = res.locals as ChatLocals;
     // The HTTP channel's users live beside the WeChat ones in one session store: a prefix keeps them apart.
@@ -270,7 +270,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   // 新对话: the server forgets the context and the open dialog; the web chat also gets a new conversation id.
-  app.post("/api/chat/reset", validate(ResetRequest.optional()), identify(true), async (req, res) => {
+  app.post("/api/chat/reset", validate(ResetRequest.optional()), identify, async (req, res) => {
     const { conv, web } = res.locals as ChatLocals;
     await engine.reset(`http:${conv}`);
     if (web) {
@@ -284,7 +284,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   // The transcript of this browser's conversation, so the page shows it again after a reload. Options are given
   // only on the last turn, and only while the bot still waits for that choice.
-  app.get("/api/chat/history", identify(true), async (_req, res) => {
+  app.get("/api/chat/history", identify, async (_req, res) => {
     const { conv, web } = res.locals as ChatLocals;
     const turns = web ? await chatLog.history(conv, HISTORY_TURNS) : [];
     res.setHeader("Cache-Control", "no-store");
@@ -304,7 +304,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     });
   });
 
-  app.post("/api/feedback", requireJson, validate(FeedbackRequest), identify(true), async (req, res) => {
+  app.post("/api/feedback", requireJson, validate(FeedbackRequest), identify, async (req, res) => {
     const { turnId, value } = req.body as z.infer<typeof FeedbackRequest>;
     const { conv } = res.locals as ChatLocals;
     if (!(await chatLog.feedback(conv, turnId, value as FeedbackValue))) {
