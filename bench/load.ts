@@ -9,7 +9,7 @@
 import autocannon, { type Request, type RequestContext } from "autocannon";
 import { createApp } from "../src/app.js";
 import { MemoryStore } from "../src/engine/session.js";
-import { SCRIPTS } from "./scripts.js";
+import { BENCH_API_KEY, SCRIPTS } from "./scripts.js";
 
 export interface LoadTarget {
   label: string;
@@ -64,7 +64,7 @@ for (const target of plan.targets) {
   const examples: string[] = [];
   const requests: Request[] = steps.map(({ s, k, text }) => ({
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_API_KEY}` },
     setupRequest: (req, context) => {
       // A script's first step starts a new user: its conversation begins from an empty session.
       if (k === 0) context.user = `bench-${plan.run}-${target.label}-${++users}`;

@@ -34,7 +34,7 @@ import { createApp } from "../src/app.js";
 import { MemoryStore, type SessionStore } from "../src/engine/session.js";
 import type { Engine } from "../src/engine/engine.js";
 import { SqliteDb } from "../src/store/sqlite.js";
-import { SCRIPTS } from "./scripts.js";
+import { BENCH_API_KEY, SCRIPTS } from "./scripts.js";
 import type { LoadPlan, LoadResult, LoadTarget } from "./load.js";
 import { benchGateway } from "./gateway.js";
 
@@ -330,6 +330,7 @@ async function main(): Promise<void> {
       DATA_DIR: join(dir, "load"),
       RATE_LIMIT_PER_MINUTE: "100000",
       RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+      API_KEYS: `bench:${BENCH_API_KEY}`,
     });
     const rssBefore = rssOf(service.child.pid!);
     const [load] = await runLoad([{ label: "load", url: `http://127.0.0.1:${service.port}/api/chat`, seconds: LOAD_SECONDS, connections: CONNECTIONS, verify: true }]);

@@ -41,3 +41,10 @@ export const SCRIPTS: string[][] = [...QUESTION_SCRIPTS, ...DIALOG_SCRIPTS];
 
 /** How many turns one pass over every script takes. */
 export const TURNS_PER_PASS = SCRIPTS.reduce((n, s) => n + s.length, 0);
+
+/**
+ * The API key the load's clients send (Authorization: Bearer …) to the servers it loads, whose API_KEYS list it as
+ * "bench:<key>": each connection is an integrator's user, named by its userId. A fixed value for 127.0.0.1 only
+ * (bench/pair-server.mjs holds the same).
+ */
+export const BENCH_API_KEY = "bench-load-key-0123456789abcdef";

@@ -67,6 +67,40 @@ export const ConfigSchema = z.object({
   CONSOLE_SECRET: optionalText.pipe(z.string().min(32, "CONSOLE_SECRET 至少 32 个字符（例如 openssl rand -hex 32）").optional()),
   /** How long a console login lasts. */
   CONSOLE_SESSION_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
+  /** Key that signs the web chat's conversation cookie; unset: random per process (a restart starts new conversations). */
+  CHAT_SECRET: optionalText.pipe(z.string().min(32, "CHAT_SECRET 至少 32 个字符（例如 openssl rand -hex 32）").optional()),
+  /** A web chat conversation left this long is over: its cookie expires and the next visit starts a new one. */
+  CHAT_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 30).default(120),
+  /**
+   * API keys of integrators who send their own userId: "name:secret" pairs separated by commas or spaces; the client
+   * sends "Authorization: Bearer <secret>" and its conversations are "api:<name>:<userId>".
+   */
+  API_KEYS: optionalText.pipe(
+    z
+      .string()
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{1,40}:\S+$/, "API_KEYS 每项应为 名称:密钥（名称为字母、数字、_ 或 -），以逗号或空格分隔")
+              .transform((pair) => ({ name: pair.slice(0, pair.indexOf(":")), secret: pair.slice(pair.indexOf(":") + 1) }))
+              .refine((k) => k.secret.length >= 16, "API_KEYS 的密钥至少 16 个字符"),
+          )
+          .superRefine((keys, ctx) => {
+            const names = new Set<string>();
+            const secrets = new Set<string>();
+            for (const k of keys) {
+              if (names.has(k.name)) ctx.addIssue({ code: "custom", message: `API_KEYS 名称 "${k.name}" 重复` });
+              if (secrets.has(k.secret)) ctx.addIssue({ code: "custom", message: "API_KEYS 中有两个相同的密钥" });
+              names.add(k.name);
+              secrets.add(k.secret);
+            }
+          }),
+      )
+      .optional(),
+  ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

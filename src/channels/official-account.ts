@@ -28,6 +28,7 @@ import { baseVars, render } from "../knowledge/facts.js";
 import { checkPhoto, photoReply } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
 import { MemorySharedKeys, type SharedKeys } from "../store/shared-keys.js";
+import { renderText } from "../engine/render-text.js";
 
 // === Signatures and the message cipher
 
@@ -350,6 +351,8 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const replies = new ReplyCache({ ttlMs: dedupeTtlMs, now });
   const instanceId = randomBytes(8).toString("hex");
   const shared = options.shared ?? new MemorySharedKeys({ now, maxBytes: 4 * 2 ** 20 });
+  // After a reply's numbered options: the structured reply as 公众号 text (render-text.ts).
+  const optionsHint = render(r.options_hint, vars);
 
   /**
    * The query's signature and timestamp; throws Refused. Returns the timestamp and nonce. A right signature with a
@@ -431,12 +434,12 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     switch (msg.MsgType) {
       case "text": {
         const t = await engine.turn(user, msg.Content ?? "", "official_account");
-        return t.replies.join("\n");
+        return renderText(t.reply, { hint: optionsHint });
       }
       case "voice": {
         if (!msg.Recognition?.trim()) return help;
         const t = await engine.turn(user, msg.Recognition, "official_account");
-        return t.replies.join("\n");
+        return renderText(t.reply, { hint: optionsHint });
       }
       case "image": {
         if (!options.fetchPictures || !msg.PicUrl) return unchecked;

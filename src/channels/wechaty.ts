@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { WechatyBuilder, types, qrcodeValueToImageUrl, type Wechaty, type Contact, type Message, type Room } from "wechaty";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
+import { renderText } from "../engine/render-text.js";
 import type { Config } from "../config.js";
 import { baseVars, render } from "../knowledge/facts.js";
 import { checkPhoto, photoReply } from "./photo-check.js";
@@ -278,7 +279,9 @@ export class WechatyChannel {
 
   private async answerText(conversation: Contact | Room, talker: Contact, text: string, inRoom: boolean): Promise<void> {
     const r = await this.o.engine.turn(`wx:${talker.id}`, text, "wechat");
-    await this.say(conversation, splitMessage(r.replies.join("\n"), this.maxChars), inRoom ? talker : undefined);
+    // The structured reply as WeChat text: options numbered, with "回复数字即可" (a typed number chooses).
+    const reply = renderText(r.reply, { hint: render(this.o.kb.replies.options_hint, baseVars(this.o.kb)) });
+    await this.say(conversation, splitMessage(reply, this.maxChars), inRoom ? talker : undefined);
   }
 
   private async answerPhoto(msg: Message, talker: Contact): Promise<void> {

@@ -196,6 +196,8 @@ export function consolePage(o: { nonce: string; base: string; user: string }): s
       <span class="hint">按相近问题归组，最近出现的在前。处理后（例如补充了答案）请标记。</span>
     </div>
     <div id="unanswered" aria-live="polite"></div>
+    <h3 class="sub">网页咨询的评价（👍 有帮助 / 👎 没帮助，按回答的问题类型）</h3>
+    <div id="feedback"></div>
   </section>
 </main>
 <div id="copy-status" role="status" aria-live="polite" data-copied=""></div>
@@ -270,7 +272,7 @@ function showTab(tab, focus) {
   const id = tab.id;
   if (id === "tab-browse" && !loaded.browse) { loaded.browse = true; loadBrowse(); }
   if (id === "tab-elig" && !loaded.elig) { loaded.elig = true; loadEligibility(); }
-  if (id === "tab-unanswered") loadUnanswered();
+  if (id === "tab-unanswered") { loadUnanswered(); loadFeedback(); }
   if (id === "tab-search") $("q").focus();
 }
 for (const t of tabs) {
@@ -521,6 +523,19 @@ async function markHandled(g, button) {
   try { await api("/unanswered/handled", { method: "POST", body: JSON.stringify({ ids: g.ids }) }); await loadUnanswered(); }
   catch (err) { button.disabled = false; alert(err.message); }
 }
+async function loadFeedback() {
+  const box = $("feedback");
+  try {
+    const data = await api("/feedback");
+    if (!data.counts.length) { box.replaceChildren(h("p", { class: "hint" }, "暂无评价。")); return; }
+    box.replaceChildren(h("table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, "问题类型"), h("th", {}, "👍"), h("th", {}, "👎"))),
+      h("tbody", {}, ...data.counts.map((c) => h("tr", {}, h("td", {}, c.label || c.intent), h("td", {}, String(c.up)), h("td", {}, String(c.down)))))));
+  } catch (err) {
+    box.replaceChildren(h("p", { role: "alert" }, "加载失败：" + err.message));
+  }
+}
+$("u-refresh").addEventListener("click", loadFeedback);
 $("u-refresh").addEventListener("click", loadUnanswered);
 $("u-all").addEventListener("change", loadUnanswered);
 api("/unanswered").then((d) => { const b = $("unanswered-count"); b.hidden = !d.openGroups; b.textContent = String(d.openGroups); }).catch(() => {});

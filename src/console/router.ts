@@ -17,6 +17,7 @@ import { ConsoleAuth, type Session } from "./auth.js";
 import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
 import { ConsoleSearch } from "./search.js";
 import { cachedReader, groupUnanswered } from "./unanswered.js";
+import type { ChatLog } from "../engine/chat-log.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
 import { KnowledgeError } from "../knowledge/load.js";
 import type { KnowledgeRegistry } from "../knowledge/registry.js";
@@ -47,6 +48,8 @@ export interface ConsoleOptions {
   shared?: SharedKeys;
   logger?: ConsoleLogger;
   now?: () => number;
+  /** The web chat's 👍/👎 (shown per answer intent on the 未能回答 tab). */
+  chatLog?: ChatLog;
 }
 
 export const COOKIE = "console_session";
@@ -294,6 +297,12 @@ export function consoleRouter(options: ConsoleOptions): Router {
     const groups = groupUnanswered(entries, v.readEntities).map((g) => ({ ...g, intentLabel: g.intent ? v.search.intentLabel(g.intent) : null }));
     const openGroups = groups.filter((g) => !g.handled).length;
     res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
+  });
+
+  // 👍/👎 given in the web chat, per answer intent, most rated first.
+  router.get("/api/feedback", async (_req, res) => {
+    const counts = (await options.chatLog?.feedbackCounts()) ?? [];
+    res.json({ counts: counts.slice(0, 200).map((c) => ({ ...c, label: views().search.intentLabel(c.intent) })) });
   });
 
   router.post("/api/unanswered/handled", async (req: Authed, res) => {

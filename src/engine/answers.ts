@@ -14,7 +14,12 @@ import {
   reviewLevels,
   tracksOf,
 } from "../knowledge/facts.js";
-import { allMaterials, checkLevel, conditionMaterials, isRelatedJob, listsFor, result, suggest, type Facts } from "../eligibility/rules.js";
+import { allMaterials, checkLevel, conditionMaterials, isRelatedJob, listsFor, majorListed, result, suggest, type Facts } from "../eligibility/rules.js";
+
+/** Routes (alternative conditions) a negative verdict lists at most, the nearest first. */
+const MAX_ROUTES = 3;
+/** A negative verdict's length it keeps under by listing fewer routes (with the facts line before it, under 300). */
+const VERDICT_CHARS = 215;
 
 /** What a question is about, after conversation context has filled the gaps. */
 export interface Query {
@@ -452,13 +457,67 @@ export class Composer {
         status: "answered",
       };
     }
-    // One line per distinct shortfall: conditions that lack the same thing are not repeated.
-    const lines = [...new Set(r.gaps.map((g) => g.missing.join("，")))];
-    const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
+    // The conditions are alternatives: each route's shortfall, the one nearest to the person first (fewest things
+    // missing; one that builds on a certificate or schooling they have before one that does not), one line per
+    // distinct shortfall. A route that needs a school type or program the person cannot have (another school than
+    // the one they said, schooling they said they have none of) is left out while another route remains.
+    const checks = checkLevel(this.kb, { ...f, track }, false).checks.filter((c) => c.status === "unmet");
+    const e = f.education;
+    const outOfReach = (c: (typeof checks)[number]) => {
+      const need = c.condition.rule.education;
+      if (!need) return false;
+      if (e === null) return true;
+      return Boolean((e?.school && !need.schools.includes(e.school)) || (need.programs && e?.program !== undefined && (e.program === null || !need.programs.includes(e.program))));
+    };
+    const builds = (c: (typeof checks)[number]) => (c.condition.rule.certificate && f.certificate) || (c.condition.rule.education && e) ? 0 : 1;
+    // A major the notice does not list for the school: not ruled out (the lists end in 等), but no nearer.
+    const unlisted = (c: (typeof checks)[number]) =>
+      c.condition.rule.education?.relatedMajor && e?.school && e.major && !majorListed(this.kb, f.occupation, e.school, e.major) ? 1 : 0;
+    // How far a route is: the years still to wait, and a year for each other thing missing.
+    const distance = (c: (typeof checks)[number]) => {
+      const rule = c.condition.rule;
+      const shorts = [
+        rule.years !== undefined ? rule.years - (f.yearsInField ?? 0) : 0,
+        rule.certificate?.yearsSince !== undefined && f.certificate ? rule.certificate.yearsSince - (f.certificate.yearsInFieldSince ?? 0) : 0,
+        rule.certificate?.yearsHeld !== undefined && f.certificate ? rule.certificate.yearsHeld - (f.certificate.yearsHeld ?? 0) : 0,
+      ].filter((y) => y > 0);
+      return shorts.reduce((sum, y) => sum + y, 0) + Math.max(0, c.gaps.length - shorts.length);
+    };
+    const ranked = checks
+      .map((c, i) => ({ c, i, far: outOfReach(c) ? 1 : 0 }))
+      .sort((a, b) => a.far - b.far || unlisted(a.c) - unlisted(b.c) || a.c.gaps.length - b.c.gaps.length || distance(a.c) - distance(b.c) || builds(a.c) - builds(b.c) || a.i - b.i);
+    const reachable = ranked.filter((x) => !x.far);
+    const shown = reachable.length ? reachable : ranked;
+    // "取得四级证书后，您的大专学历即可用于三级": a route whose schooling part the person already meets says so.
+    const line = (c: (typeof checks)[number]) => {
+      const has = c.condition.rule.education && e?.school && !outOfReach(c) && !c.gaps.some((g) => g.includes(e.school!) || /学历|毕业|专业|学校|班|在读/.test(g));
+      return `${c.gaps.join("，")}${has ? this.t("elig_route_has_education", { school: e!.school! }) : ""}`;
+    };
+    // Routes lacking the same thing are one line (the nearest one's).
+    // A route lacking all that a nearer one lacks, and more, is no nearer in any way: not listed.
+    const kept: (typeof shown)[number][] = [];
+    for (const x of shown) if (!kept.some((k) => k.c.gaps.every((g) => x.c.gaps.includes(g)) && x.c.gaps.length > k.c.gaps.length)) kept.push(x);
+    const firsts = new Map<string, string>();
+    for (const x of kept) if (!firsts.has(x.c.gaps.join("，"))) firsts.set(x.c.gaps.join("，"), line(x.c));
+    const all = [...firsts.values()];
     const suggestion = r.suggestion
       ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: this.monthsOf(f.occupation, track, r.suggestion.level), fee: r.suggestion.fee ?? "—" })
       : `${this.t("elig_no_suggest", { what })}${this.t("elig_other_levels")}`;
-    return { text: [this.t("elig_no", { what, level }), this.t("elig_gaps", { list: `\n${gaps}` }), suggestion].join("\n"), clause, status: "answered" };
+    const compose = (n: number) => {
+      const lines = all.slice(0, n);
+      const hidden = new Set(ranked.map((x) => x.c.gaps.join("，"))).size - lines.length;
+      const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
+      return [
+        this.t("elig_no", { what, level }),
+        this.t(lines.length > 1 ? "elig_gaps" : "elig_gap", { list: lines.length > 1 ? `\n${gaps}` : gaps }),
+        ...(hidden > 0 ? [this.t("elig_routes_hidden", { count: hidden })] : []),
+        suggestion,
+      ].join("\n");
+    };
+    // As many routes as fit a phone screen (VERDICT_CHARS), the nearest at least.
+    let n = Math.min(all.length, MAX_ROUTES);
+    while (n > 1 && compose(n).length > VERDICT_CHARS) n--;
+    return { text: compose(n), clause, status: "answered" };
   }
 
   /** Without a level: the highest level the facts given so far reach, or what the lowest offered level still needs. */

@@ -7,6 +7,7 @@ import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
 import type { Handler } from "./chain.js";
 import type { TurnContext } from "./context.js";
+import { offerNumbered } from "./offer.js";
 
 /** An interrupting question is answered (not read as an answer) when its intent is at least this sure. */
 const INTERRUPT_CONFIDENCE = 0.5;
@@ -46,7 +47,7 @@ export class DialogRunner {
     if (cmd === "restart") {
       const fresh: DialogState = { v: DIALOG_VERSION, facts: {}, asking: "occupation", history: [] };
       ctx.session.dialog = fresh;
-      ctx.parts.push(this.kb.dialog.restart, prompt(this.kb, "occupation", {}));
+      ctx.parts.push(this.kb.dialog.restart, offerNumbered(ctx, "occupation", prompt(this.kb, "occupation", {})));
       ctx.status = "asked";
       return;
     }
@@ -90,7 +91,7 @@ export class DialogRunner {
       ctx.intent = undefined;
       ctx.confidence = undefined;
       await next();
-      ctx.parts.push(`${this.kb.dialog.resume}${prompt(this.kb, state.asking, state.facts)}`);
+      ctx.parts.push(offerNumbered(ctx, state.asking, `${this.kb.dialog.resume}${prompt(this.kb, state.asking, state.facts)}`));
       // The interruption must not end or replace the dialog.
       ctx.session.dialog = state;
       return;
@@ -100,7 +101,7 @@ export class DialogRunner {
       ctx.intent = undefined;
       return next();
     }
-    ctx.parts.push(render(this.kb.dialog.invalid, { hint: this.kb.dialog.fields[state.asking].hint }), prompt(this.kb, state.asking, state.facts));
+    ctx.parts.push(render(this.kb.dialog.invalid, { hint: this.kb.dialog.fields[state.asking].hint }), offerNumbered(ctx, state.asking, prompt(this.kb, state.asking, state.facts)));
     ctx.status = "asked";
   };
 
@@ -119,7 +120,7 @@ export class DialogRunner {
     if (field) {
       state.asking = field;
       ctx.session.dialog = state;
-      ctx.parts.push(prompt(this.kb, field, state.facts));
+      ctx.parts.push(offerNumbered(ctx, field, prompt(this.kb, field, state.facts)));
       ctx.status = "asked";
       return;
     }

@@ -18,6 +18,8 @@ import type { DialogState } from "../eligibility/dialog.js";
 import { offeredLevels, tracksOf } from "../knowledge/facts.js";
 import type { Session } from "./session.js";
 import { nextExam } from "./next-exam.js";
+import { findLinks, OPTION_VALUE, optionValue, type StructuredReply } from "./reply.js";
+import { randomUUID } from "node:crypto";
 
 export type { TurnContext, TurnResult } from "./context.js";
 
@@ -113,6 +115,7 @@ export class NoticeEngine {
     for (const a of kb.answers) this.cannedText(a.id);
     this.dialog = new DialogRunner(kb, this.understander, this.composer);
     const handlers: Handler<TurnContext>[] = [
+      this.pickOption,
       this.understand,
       this.guardEmpty,
       this.dialog.handler,
@@ -144,7 +147,9 @@ export class NoticeEngine {
       return await Promise.race([this.processTurn(userId, text, channel), timeout]);
     } catch (err) {
       this.logger.error({ userId, channel, err: (err as Error).message }, "turn failed");
-      return { replies: [render(this.kb.replies.error, this.composer.vars)], intent: "error", confidence: 0, status: "error" };
+      const text = render(this.kb.replies.error, this.composer.vars);
+      const reply: StructuredReply = { parts: [text], options: [], links: findLinks(text) };
+      return { replies: [text], reply, turnId: randomUUID(), intent: "error", confidence: 0, status: "error" };
     } finally {
       clearTimeout(timer);
     }
@@ -160,6 +165,9 @@ export class NoticeEngine {
     const ctx: TurnContext = { userId, channel, text, session, parts: route.parts, options: [] };
     await core.run(ctx);
     this.links?.after(core, ctx);
+    // The options now offered are what a tapped value or a typed number chooses among next time.
+    if (ctx.options.length) ctx.session.offered = ctx.options;
+    else delete ctx.session.offered;
     // The session is written only after the whole chain ran: a handler that threw leaves the stored state as it was.
     // A turn past its timeout has been answered with the apology already: it writes nothing either.
     if (performance.now() - started >= this.timeoutMs) throw new Error("turn timed out: session not written");
@@ -171,10 +179,21 @@ export class NoticeEngine {
 
   private finish(ctx: TurnContext): TurnResult {
     const parts = [...ctx.parts];
+    // The structured reply: a question's numbered options are options, not text (each channel shows them its way).
+    const shown = ctx.parts.map((p) => (ctx.options.length ? (ctx.shown?.get(p) ?? p) : p));
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
-    if (ctx.clause) parts.push(render(this.kb.replies.source, { clause: this.clauseLabel(ctx.clause) }, this.composer.vars));
+    if (ctx.future) shown.push(parts[parts.length - 1]);
+    const source = ctx.clause ? render(this.kb.replies.source, { clause: this.clauseLabel(ctx.clause) }, this.composer.vars) : undefined;
+    if (source) parts.push(source);
     const traditional = ctx.u?.norm.traditional ?? false;
-    const reply = traditional && this.replyScript === "asked" ? this.toTraditional(parts.join("\n")) : parts.join("\n");
+    const script = traditional && this.replyScript === "asked" ? (t: string) => this.toTraditional(t) : (t: string) => t;
+    const reply = script(parts.join("\n"));
+    const structured: StructuredReply = {
+      parts: shown.filter(Boolean).map(script),
+      options: ctx.options.map((o) => ({ label: script(o.label), value: o.value })),
+      ...(source ? { source: script(source) } : {}),
+      links: findLinks(reply),
+    };
     const intent = ctx.intent ?? "none";
     const confidence = ctx.confidence ?? 0;
     const status = ctx.status ?? "answered";
@@ -184,7 +203,19 @@ export class NoticeEngine {
         this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind }),
       ).catch((err) => this.logger.error({ err: (err as Error).message }, "unanswered log failed"));
     }
-    return { replies: [reply], intent, confidence, status };
+    return { replies: [reply], reply: structured, turnId: randomUUID(), ...(ctx.chosen ? { chosen: ctx.chosen } : {}), intent, confidence, status };
+  }
+
+  /** 新对话: the conversation's context and open dialog are forgotten (after any turn of it still running). */
+  async reset(userId: string): Promise<void> {
+    const previous = this.queues.get(userId) ?? Promise.resolve();
+    const current = previous.then(() => this.store.delete(userId));
+    const settled = current.catch(() => undefined);
+    this.queues.set(userId, settled);
+    void settled.then(() => {
+      if (this.queues.get(userId) === settled) this.queues.delete(userId);
+    });
+    return current;
   }
 
   // === Handlers, in chain order
@@ -196,6 +227,30 @@ export class NoticeEngine {
       ctx.status = "empty";
       return;
     }
+    return next();
+  };
+
+  /**
+   * A tapped option sends its value ("opt:education.school:3"): among the options the last reply offered, it is that
+   * option's number, read by whoever asked (the dialog, "您是不是想问"). A value not among them (a button of an
+   * earlier question, another tab) is not read as an answer.
+   */
+  private pickOption: Handler<TurnContext> = (ctx, next) => {
+    const offered = ctx.session.offered;
+    delete ctx.session.offered;
+    const text = ctx.text.trim();
+    if (!OPTION_VALUE.test(text)) return next();
+    const i = offered ? offered.findIndex((o) => o.value === text) : -1;
+    if (i < 0) {
+      ctx.parts.push(render(this.kb.replies.option_stale, this.composer.vars));
+      ctx.intent = "option_stale";
+      ctx.confidence = 1;
+      ctx.status = ctx.session.dialog ? "asked" : "answered";
+      if (offered) ctx.options = offered;
+      return;
+    }
+    ctx.chosen = offered![i].label;
+    ctx.text = String(i + 1);
     return next();
   };
 
@@ -495,8 +550,12 @@ export class NoticeEngine {
     const sample = (intent: string) => this.canned.get(intent)?.questions[0] ?? this.kb.intents.find((i) => i.intent === intent)?.examples[0] ?? intent;
     ctx.parts.push(render(this.kb.replies.fallback, this.composer.vars));
     if (ranked.length) {
-      ctx.parts.push(render(this.kb.replies.fallback_suggest, { list: ranked.map((r, i) => `${i + 1}. ${sample(r.intent)}`).join("；") }));
+      const line = render(this.kb.replies.fallback_suggest, { list: ranked.map((r, i) => `${i + 1}. ${sample(r.intent)}`).join("；") });
+      ctx.parts.push(line);
       ctx.session.suggestions = ranked.map((r) => r.intent);
+      // The topics offered are a real choice: options, the line without its list in the structured reply.
+      ctx.options = ranked.map((r, i) => ({ label: sample(r.intent), value: optionValue("suggest", i + 1) }));
+      (ctx.shown ??= new Map()).set(line, render(this.kb.replies.fallback_suggest_options, this.composer.vars));
     }
     ctx.parts.push(render(this.kb.replies.fallback_contact, this.composer.vars));
     ctx.intent = "fallback";
@@ -658,6 +717,11 @@ export class Engine {
 
   cannedText(id: string): string {
     return this.generation.current.cannedText(id);
+  }
+
+  /** 新对话: the conversation's context and open dialog are forgotten (after any turn of it still running). */
+  reset(userId: string): Promise<void> {
+    return this.generation.current.reset(userId);
   }
 
   /**

@@ -1,6 +1,7 @@
 /** Conversation state and where it lives. Every store keeps JSON-serialisable sessions behind one interface. */
 import type { DialogState } from "../eligibility/dialog.js";
 import type { Facts } from "../eligibility/rules.js";
+import type { ReplyOption } from "./reply.js";
 
 export const SESSION_VERSION = 1;
 
@@ -18,6 +19,8 @@ export interface Session {
   lastIntent?: string;
   /** Intents offered by the last "您是不是想问" fallback, so "1" picks the first. */
   suggestions?: string[];
+  /** The options the last reply offered (a tapped option's value, or its number typed, chooses among them). */
+  offered?: ReplyOption[];
   dialog?: DialogState;
   /** What the candidate told the last eligibility check (years, certificate, schooling, age). */
   facts?: Facts;

@@ -2,7 +2,11 @@
  * The HTTP side of the service: the JSON API (a contract: keep it stable), the web chat at `/`, and a mount point
  * for other modules' routers (the 公众号 at /wechat, the staff console at /console).
  *
- *   POST /api/chat         {userId, text}  → {replies, intent, confidence}
+ *   POST /api/chat         {text[, userId]} → {replies, intent, confidence, parts, options, source, links, turnId, status}
+ *   POST /api/chat/reset   (新对话)         → {ok}: the conversation's context and open dialog end
+ *   GET  /api/chat/history                 → {turns}: this browser's transcript (the last 50 turns, masked)
+ *   POST /api/feedback     {turnId, value} → {ok}: 👍/👎 ("up" | "down") on an answer of this conversation
+ *   (who speaks: the web chat's signed cookie, or an API key with the body's userId: see identity.ts)
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
  *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
  *   GET  /api/info                         → {notice: {year, title, shortName, docNumber}, contacts: {hotline, hours, website}}
@@ -24,6 +28,8 @@ import { checkPhoto, photoReply } from "../channels/photo-check.js";
 import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
 import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
+import { ChatIdentity } from "./identity.js";
+import { MemoryChatLog, type ChatLog, type FeedbackValue, type TranscriptTurn } from "../engine/chat-log.js";
 
 export const BODY_LIMIT = "64kb";
 /** Largest picture /api/photo reads (far above the spec's maximum, so a too-large photo is told what to fix). */
@@ -35,7 +41,9 @@ export interface HttpAppOptions {
   kb: Knowledge;
   engine: Engine;
   config: Pick<Config, "RATE_LIMIT_PER_MINUTE"> &
-    Partial<Pick<Config, "RATE_LIMIT_PER_IP_PER_MINUTE" | "TRUST_PROXY" | "WEB_EMBED_ORIGINS">>;
+    Partial<Pick<Config, "RATE_LIMIT_PER_IP_PER_MINUTE" | "TRUST_PROXY" | "WEB_EMBED_ORIGINS" | "CHAT_SECRET" | "CHAT_IDLE_MINUTES" | "API_KEYS">>;
+  /** The web chat's transcripts and feedback (default: in memory). */
+  chatLog?: ChatLog;
   logger?: Log;
   /** Reported by /healthz (package.json's version). */
   version?: string;
@@ -64,14 +72,28 @@ export class HttpError extends Error {
   }
 }
 
+const UserId = z
+  .string({ error: "userId 应为字符串" })
+  .trim()
+  .min(1, "userId 不能为空")
+  .max(200, "userId 过长（最多 200 字符）");
+
 const ChatRequest = z.object({
-  userId: z
-    .string({ error: "userId 应为字符串" })
-    .trim()
-    .min(1, "userId 不能为空")
-    .max(200, "userId 过长（最多 200 字符）"),
+  // Read only with an API key (without one the cookie decides, and a userId sent is ignored).
+  userId: UserId.optional(),
   text: z.string({ error: "text 应为字符串" }).max(MAX_TEXT_CHARS, `text 过长（最多 ${MAX_TEXT_CHARS} 字符）`),
-}, { error: '请求体应为 JSON 对象：{"userId": "…", "text": "…"}' });
+}, { error: '请求体应为 JSON 对象：{"text": "…"}（带 API 密钥时另需 "userId"）' });
+
+const FeedbackRequest = z.object({
+  turnId: z.string({ error: "turnId 应为字符串" }).min(1, "turnId 不能为空").max(100, "turnId 过长"),
+  value: z.enum(["up", "down"], { error: 'value 应为 "up" 或 "down"' }),
+  userId: UserId.optional(),
+}, { error: '请求体应为 JSON 对象：{"turnId": "…", "value": "up" | "down"}' });
+
+const ResetRequest = z.object({ userId: UserId.optional() }, { error: "请求体应为 JSON 对象" });
+
+/** Turns of the transcript GET /api/chat/history gives. */
+export const HISTORY_TURNS = 50;
 
 /**
  * helmet's headers with our options are the same on every response: its middleware runs once here against a
@@ -194,8 +216,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const userLimiter = rateLimit({
     windowMs,
     limit: perUser,
-    // Runs after the body is validated: the user id is there.
-    key: (req) => (req.body as { userId: string }).userId,
+    // Runs after the caller is known: its conversation.
+    key: (req) => (req.res!.locals as ChatLocals).conv,
     onLimited: limited("rate_limited_user", "该用户的请求过于频繁，请稍后再试"),
     shared: options.sharedRates?.("user"),
   });
@@ -209,23 +231,112 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   };
 
-  app.post(
-    "/api/chat",
-    requireJson,
-    (req, _res, next) => {
-      const parsed = ChatRequest.safeParse(req.body);
-      if (!parsed.success) return next(new HttpError(400, "invalid_request", z.prettifyError(parsed.error)));
-      req.body = parsed.data;
-      next();
-    },
-    userLimiter,
-    async (req, res) => {
-      const { userId, text } = req.body as z.infer<typeof ChatRequest>;
-      // The HTTP channel's users live beside the WeChat ones in one session store: a prefix keeps them apart.
-      const r = await engine.turn(`http:${userId}`, text, "http");
-      res.json({ replies: r.replies, intent: r.intent, confidence: r.confidence });
-    },
-  );
+  // === Who speaks: the web chat's cookie, or an API key and its userId (identity.ts)
+  const identity = new ChatIdentity({
+    secret: config.CHAT_SECRET,
+    idleMs: (config.CHAT_IDLE_MINUTES ?? 120) * 60_000,
+    keys: config.API_KEYS,
+    embedded: embed.length > 0,
+  });
+  const chatLog = options.chatLog ?? new MemoryChatLog();
+  interface ChatLocals {
+    conv: string;
+    /** The web chat's conversation (recorded for its history); false for an API key's. */
+    web: boolean;
+  }
+  /**
+   * Sets res.locals.conv from the API key and the userId (body, or the query of a GET; required with a key), or
+   * from the cookie (issued or renewed here).
+   */
+  const identify = (req: Request, res: Response, next: NextFunction) => {
+    const key = identity.apiKey(req);
+    if (key === null) return next(new HttpError(401, "invalid_api_key", "API 密钥无效（Authorization: Bearer <密钥>）"));
+    const locals = res.locals as ChatLocals;
+    if (key !== undefined) {
+      const userId = (req.body as { userId?: string } | undefined)?.userId ?? (typeof req.query.userId === "string" ? req.query.userId.trim() : undefined);
+      if (!userId) return next(new HttpError(400, "invalid_request", "✖ userId 不能为空（带 API 密钥的请求需要 userId）\n  → at userId"));
+      if (userId.length > 200) return next(new HttpError(400, "invalid_request", "✖ userId 过长（最多 200 字符）\n  → at userId"));
+      locals.conv = `api:${key}:${userId}`;
+      locals.web = false;
+    } else {
+      locals.conv = identity.web(req, res).conv;
+      locals.web = true;
+    }
+    next();
+  };
+  const validate = (schema: z.ZodType) => (req: Request, _res: Response, next: NextFunction) => {
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) return next(new HttpError(400, "invalid_request", z.prettifyError(parsed.error)));
+    req.body = parsed.data;
+    next();
+  };
+
+  app.post("/api/chat", requireJson, validate(ChatRequest), identify, userLimiter, async (req, res) => {
+    const { text } = req.body as z.infer<typeof ChatRequest>;
+    const { conv, web } = res.locals as ChatLocals;
+    // The HTTP channel's users live beside the WeChat ones in one session store: a prefix keeps them apart.
+    const r = await engine.turn(`http:${conv}`, text, "http");
+    if (web) {
+      const turn: TranscriptTurn = { turnId: r.turnId, at: Date.now(), text: r.chosen ?? text, reply: r.reply, intent: r.intent, status: r.status };
+      await chatLog.append(conv, turn).catch((err: Error) => log.error({ err: err.message }, "transcript not stored"));
+    }
+    res.json({
+      replies: r.replies,
+      intent: r.intent,
+      confidence: r.confidence,
+      parts: r.reply.parts,
+      options: r.reply.options,
+      source: r.reply.source ?? null,
+      links: r.reply.links,
+      turnId: r.turnId,
+      status: r.status,
+      ...(r.chosen ? { chosen: r.chosen } : {}),
+    });
+  });
+
+  // 新对话: the server forgets the context and the open dialog; the web chat also gets a new conversation id.
+  app.post("/api/chat/reset", validate(ResetRequest.optional()), identify, async (req, res) => {
+    const { conv, web } = res.locals as ChatLocals;
+    await engine.reset(`http:${conv}`);
+    if (web) {
+      await chatLog.clear(conv);
+      // The cookie just renewed by identify() is replaced by a new conversation's.
+      res.removeHeader("Set-Cookie");
+      identity.issue(req, res);
+    }
+    res.json({ ok: true });
+  });
+
+  // The transcript of this browser's conversation, so the page shows it again after a reload. Options are given
+  // only on the last turn, and only while the bot still waits for that choice.
+  app.get("/api/chat/history", identify, async (_req, res) => {
+    const { conv, web } = res.locals as ChatLocals;
+    const turns = web ? await chatLog.history(conv, HISTORY_TURNS) : [];
+    res.setHeader("Cache-Control", "no-store");
+    res.json({
+      turns: turns.map((t, i) => ({
+        turnId: t.turnId,
+        at: t.at,
+        text: t.text,
+        parts: t.reply.parts,
+        options: i === turns.length - 1 ? t.reply.options : [],
+        source: t.reply.source ?? null,
+        links: t.reply.links,
+        intent: t.intent,
+        status: t.status,
+        feedback: t.feedback ?? null,
+      })),
+    });
+  });
+
+  app.post("/api/feedback", requireJson, validate(FeedbackRequest), identify, async (req, res) => {
+    const { turnId, value } = req.body as z.infer<typeof FeedbackRequest>;
+    const { conv } = res.locals as ChatLocals;
+    if (!(await chatLog.feedback(conv, turnId, value as FeedbackValue))) {
+      throw new HttpError(404, "unknown_turn", "没有这条回答（对话已结束或不属于本对话）");
+    }
+    res.json({ ok: true });
+  });
 
   app.post("/api/eligibility", requireJson, (req, res) => {
     const kb = knowledge();
@@ -251,9 +362,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
     });
   });
 
-  for (const path of ["/api/chat", "/api/eligibility", "/api/photo"]) {
+  for (const path of ["/api/chat", "/api/chat/reset", "/api/feedback", "/api/eligibility", "/api/photo"]) {
     app.all(path, (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 POST 请求", { Allow: "POST" }));
   }
+  app.all("/api/chat/history", (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 GET 请求", { Allow: "GET" }));
 
   // === Web chat: the page (rendered once from the knowledge base) and its script and style sheet
   let page = { kb: knowledge(), html: "", etag: "" };

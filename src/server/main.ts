@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     kb,
     engine,
     config,
+    chatLog: stores.chatLog,
     logger: log,
     version,
     startedAt,
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared }));
+      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared, chatLog: stores.chatLog }));
     },
   });
 

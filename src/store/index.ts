@@ -6,6 +6,8 @@ import { SqliteDb } from "./sqlite.js";
 import type { SharedWindowCounter } from "../server/rate-limit.js";
 import { MemorySharedKeys, type SharedKeys } from "./shared-keys.js";
 import type { KnowledgeBus } from "../knowledge/registry.js";
+import { MemoryChatLog, type ChatLog } from "../engine/chat-log.js";
+import { SqliteChatLog } from "./chat-log-sqlite.js";
 
 export interface Stores {
   kind: Config["SESSION_STORE"];
@@ -13,6 +15,8 @@ export interface Stores {
   unanswered: UnansweredLog;
   /** Short-lived keys shared like the sessions: login lockouts, revoked console sessions, 公众号 nonces. */
   shared: SharedKeys;
+  /** The web chat's transcripts and 👍/👎. */
+  chatLog: ChatLog;
   /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
   location: string;
   close(): Promise<void>;
@@ -47,6 +51,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         sessions: new MemoryStore(ttlMs),
         unanswered: new MemoryUnansweredLog(),
         shared: new MemorySharedKeys(),
+        chatLog: new MemoryChatLog(ttlMs),
         location: "memory",
         close: async () => {},
       };
@@ -55,11 +60,14 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
       const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
+      const { RedisChatLog } = await import("./chat-log-redis.js");
+      const chatLog = new RedisChatLog(r.redis, options.redisPrefix ?? "zhineng:", ttlMs);
       return {
         kind: "redis",
         sessions: r.sessions,
         unanswered: r.unanswered,
         shared: r.shared,
+        chatLog,
         location: safeUrl(config.REDIS_URL),
         close: () => r.close(),
         sharedRates: (name) => r.rates.forLimit(name),
@@ -69,7 +77,12 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
     case "sqlite":
     default: {
       const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, onCheckpointError: options.onError });
-      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, shared: db.shared, location: db.file, close: () => db.close() };
+      const chatLog = new SqliteChatLog(db.db, ttlMs);
+      const close = async () => {
+        await chatLog.close();
+        await db.close();
+      };
+      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, shared: db.shared, chatLog, location: db.file, close };
     }
   }
 }

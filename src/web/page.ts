@@ -22,8 +22,6 @@ export function topicList(kb: Knowledge): string[] {
 export function renderIndexPage(kb: Knowledge): string {
   const vars = baseVars(kb);
   const r = kb.replies;
-  // The fallback's "您是不是想问：…（回复序号即可）" around its list: the page turns that list into buttons.
-  const [suggestPrefix, suggestSuffix = ""] = render(r.fallback_suggest, { ...vars, list: "\u0000" }).split("\u0000");
   const values: Record<string, string> = {
     title: render(r.web_title, vars),
     welcome: render(r.welcome, { ...vars, topics: render(r.topics, vars) }),
@@ -32,8 +30,10 @@ export function renderIndexPage(kb: Knowledge): string {
       .join(""),
     errorText: render(r.web_error, vars),
     busyText: render(r.web_busy, vars),
-    suggestPrefix,
-    suggestSuffix,
+    // Which notice the answers come from, on screen from the start.
+    notice: render(r.web_notice, vars),
+    // The hotline in the page's own notices (a network error) is a tel: link too.
+    hotline: kb.contacts.hotline.text,
   };
   return readFileSync(TEMPLATE, "utf8").replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     if (!(name in values)) throw new Error(`index.html 占位符 {{${name}}} 没有值`);

@@ -11,6 +11,7 @@ import { baseVars, render } from "../../src/knowledge/facts.js";
 import { createOfficialAccountRouter, fitBytes, MAX_REPLY_BYTES, MAX_XML_BYTES, parseWeChatXml, WeChatCipher, type OfficialAccountOptions } from "../../src/channels/official-account.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { listen, type Running } from "../server/listen.js";
+import { renderText } from "../../src/engine/render-text.js";
 import { jpeg, KB, png } from "./images.js";
 
 const kb = getKb();
@@ -189,6 +190,17 @@ describe("plain mode", () => {
     expect(Number(field(xml, "CreateTime"))).toBeGreaterThan(1_600_000_000);
     const fee = kb.fees.tables.find((t) => t.occupation === "电子商务师")!.rows.find((row) => row.level === 3)!;
     expect(field(xml, "Content")).toContain(String(fee.total));
+  });
+
+  it("renders a question's options as numbered text with the hint (the structured reply, issue 13)", async () => {
+    const res = await post(signedUrl(oa.url), textXml("资格自测", nextId(), "oUser_options"));
+    const content = field(await res.text(), "Content");
+    const same = await engine.turn("oa-render-reference", "资格自测", "official_account");
+    expect(content).toBe(renderText(same.reply, { hint: render(kb.replies.options_hint, vars) }));
+    kb.occupations.occupations.forEach((o, i) => expect(content).toContain(`\n${i + 1}. ${o.name}`));
+    expect(content).toContain("回复数字即可");
+    const next = await post(signedUrl(oa.url), textXml("1", nextId(), "oUser_options"));
+    expect(field(await next.text(), "Content")).toContain(kb.occupations.occupations[0].name);
   });
 
   it("answers WeChat's retries of one MsgId with the same reply and processes it once", async () => {

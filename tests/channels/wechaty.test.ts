@@ -10,6 +10,7 @@ import { getKb, sharedEngine } from "../helpers.js";
 import { baseVars, render } from "../../src/knowledge/facts.js";
 import { splitMessage, WechatyChannel } from "../../src/channels/wechaty.js";
 import { memoryLog } from "../../src/server/logger.js";
+import { renderText } from "../../src/engine/render-text.js";
 import { jpeg, KB, png } from "./images.js";
 
 const kb = getKb();
@@ -39,6 +40,7 @@ function world() {
   const user = mocker.createContact({ name: "认定咨询助手" });
   const mary = mocker.createContact({ name: "小玛" });
   const mike = mocker.createContact({ name: "小麦" });
+  const tom = mocker.createContact({ name: "小汤" });
   const room = mocker.createRoom({ id: "room-1@chatroom", topic: "考证群", memberIdList: [user.id, mary.id, mike.id] });
   const heard = new Map<string, Heard[]>();
   const listen = (id: string, emitter: { on(e: "message", f: (m: { payload: { talkerId: string; text?: string } }) => void): unknown }) => {
@@ -49,8 +51,9 @@ function world() {
   };
   listen(mary.id, mary);
   listen(mike.id, mike);
+  listen(tom.id, tom);
   listen(room.id, room);
-  return { mocker, puppet, bot, user, mary, mike, room, heard };
+  return { mocker, puppet, bot, user, mary, mike, tom, room, heard };
 }
 
 describe("splitMessage", () => {
@@ -74,7 +77,7 @@ describe("WeChat via Wechaty (mock puppet)", () => {
   const w = world();
   const log = memoryLog();
   const channel = new WechatyChannel({ kb, engine, bot: w.bot, logger: log, pace: PACE, printQr: () => {} });
-  const { mocker, user, mary, mike, room, heard } = w;
+  const { mocker, user, mary, mike, tom, room, heard } = w;
   const replies = (id: string) => heard.get(id)!;
 
   beforeAll(async () => {
@@ -89,6 +92,22 @@ describe("WeChat via Wechaty (mock puppet)", () => {
     await waitFor(() => replies(mary.id).length >= 1);
     const fee = kb.fees.tables.find((t) => t.occupation === "电子商务师")!.rows.find((r) => r.level === 3)!;
     expect(replies(mary.id)[0].text).toContain(String(fee.total));
+  });
+
+  it("renders a question's options as numbered text with the hint, and takes the typed number (issue 13)", async () => {
+    const before = replies(tom.id).length;
+    tom.say("资格自测").to(user);
+    await waitFor(() => replies(tom.id).length > before);
+    const text = replies(tom.id).slice(before).map((h) => h.text).join("\n");
+    // The same structured reply any channel gets, rendered as WeChat text.
+    const same = await engine.turn("wx-render-reference", "资格自测", "wechat");
+    expect(text).toBe(renderText(same.reply, { hint: render(kb.replies.options_hint, baseVars(kb)) }));
+    kb.occupations.occupations.forEach((o, i) => expect(text).toContain(`\n${i + 1}. ${o.name}`));
+    expect(text).toContain("回复数字即可");
+    const next = replies(tom.id).length;
+    tom.say("2").to(user);
+    await waitFor(() => replies(tom.id).length > next);
+    expect(replies(tom.id)[next].text).toContain(kb.occupations.occupations[1].name);
   });
 
   it("answers a group message that @mentions it, with the text after the mention, mentioning the asker", async () => {

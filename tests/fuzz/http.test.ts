@@ -20,6 +20,9 @@ import { CONTROL_UNITS, unicodeText } from "./arbitraries.js";
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
 const OA_TOKEN = "fuzz-oa-token";
 const CONSOLE_TOKEN = "fuzz-console-token-0123456789";
+/** An integrator's key: with it the body's userId is the conversation; without one the cookie decides. */
+const API_KEY = "fuzz-api-key-0123456789abcdef";
+const KEYED = { authorization: `Bearer ${API_KEY}` };
 
 const dir = mkdtempSync(join(tmpdir(), "zhineng-http-fuzz-"));
 const db = new SqliteDb({ dir, ttlMs: 60_000, purgeEveryMs: 0 });
@@ -31,7 +34,7 @@ const app = createHttpApp({
   kb,
   engine,
   // No rate limit in the way: 429 would hide what the routes do with the input.
-  config: { RATE_LIMIT_PER_MINUTE: 1e9, RATE_LIMIT_PER_IP_PER_MINUTE: 1e9 },
+  config: { RATE_LIMIT_PER_MINUTE: 1e9, RATE_LIMIT_PER_IP_PER_MINUTE: 1e9, API_KEYS: [{ name: "fuzz", secret: API_KEY }] },
   logger: log,
   mount: (a) => {
     a.use("/wechat", createOfficialAccountRouter({ kb, engine, token: OA_TOKEN, logger: log, replyTimeoutMs: 3_000 }));
@@ -159,7 +162,7 @@ const chatValue = fc.oneof(
 );
 
 const PATHS = [
-  "/", "/index.html", "/healthz", "/api", "/api/", "/api/chat", "/api/chat/", "/API/CHAT", "/api/eligibility", "/api/chat?x=1&x=2",
+  "/", "/index.html", "/healthz", "/api", "/api/", "/api/chat", "/api/chat/", "/API/CHAT", "/api/eligibility", "/api/chat?x=1&x=2", "/api/chat/reset", "/api/chat/history", "/api/feedback",
   "/wechat", "/wechat/", "/console", "/console/", "/console/api/me", "/console/api/search?q=%E8%B4%B9", "/console/api/unanswered?limit=-1",
   "/console/api/unanswered/handled", "/console/api/eligibility", "/console/api/login", "/console/login", "/console/logout",
   "/%", "/%zz", "/%E0%A4%A", "/..%2f..%2fetc%2fpasswd", "/api/chat%00", "/a/../../api/chat", "//api//chat", "/favicon.ico",
@@ -173,7 +176,7 @@ const METHOD = fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 describe("HTTP fuzz", () => {
   it("should answer any body on the API with a reply or a JSON 4xx", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("/api/chat", "/api/eligibility"), rawBody, fc.constantFrom(...CONTENT_TYPES), async (route, body, type) => {
+      fc.asyncProperty(fc.constantFrom("/api/chat", "/api/eligibility", "/api/feedback", "/api/chat/reset"), rawBody, fc.constantFrom(...CONTENT_TYPES), async (route, body, type) => {
         const r = await send("POST", route, type ? { "content-type": type } : {}, body);
         expectApiAnswer(r, `POST ${route} (${type}) ${String(body).slice(0, 80)}`);
       }),
@@ -184,12 +187,14 @@ describe("HTTP fuzz", () => {
 
   it("should take a well-typed chat request and reject every other shape with 400", async () => {
     await fc.assert(
-      fc.asyncProperty(chatValue, async (value) => {
-        const r = await json("/api/chat", value);
+      fc.asyncProperty(chatValue, fc.boolean(), async (value, keyed) => {
+        // With an API key userId is required; without one it may be absent (the cookie decides) but not ill-typed.
+        const r = await json("/api/chat", value, keyed ? KEYED : {});
         expectApiAnswer(r, `chat ${JSON.stringify(value)?.slice(0, 80)}`);
         const v = value as { userId?: unknown; text?: unknown } | null;
-        const valid = typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.userId === "string" && v.userId.trim().length > 0 &&
-          v.userId.trim().length <= 200 && typeof v.text === "string" && v.text.length <= 2_000;
+        const goodUser = (u: unknown) => typeof u === "string" && u.trim().length > 0 && u.trim().length <= 200;
+        const valid = typeof v === "object" && v !== null && !Array.isArray(v) && (keyed ? goodUser(v.userId) : v.userId === undefined || goodUser(v.userId)) &&
+          typeof v.text === "string" && v.text.length <= 2_000;
         if (valid) {
           expect(r.status).toBe(200);
           const out = JSON.parse(r.body) as { replies: string[] };
@@ -232,7 +237,7 @@ describe("HTTP fuzz", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2_001, max: 200_000 }), fc.constantFrom("a", "长", "😀", "\u0000"), async (size, unit) => {
         // zod counts code points: 2,001 emoji are over the limit as much as 2,001 letters.
-        const r = await json("/api/chat", { userId: "big", text: unit.repeat(size) });
+        const r = await json("/api/chat", { userId: "big", text: unit.repeat(size) }, KEYED);
         expectApiAnswer(r, `chat text of ${size}`);
         expect([400, 413]).toContain(r.status);
       }),
@@ -287,11 +292,14 @@ describe("HTTP fuzz", () => {
         }
         const p = parsed as { userId?: unknown } | undefined;
         if (p && typeof p === "object" && typeof p.userId === "string" && p.userId.trim() === userId) continue;
+        expectApiAnswer(await json("/api/chat", j, KEYED), "junk");
         expectApiAnswer(await json("/api/chat", j), "junk");
-        expectApiAnswer(await json("/api/chat", { userId, text: 42 }), "junk");
-        expectApiAnswer(await json("/api/chat", { userId, text: "x".repeat(3_000) }), "junk");
+        expectApiAnswer(await json("/api/chat", { userId, text: 42 }, KEYED), "junk");
+        expectApiAnswer(await json("/api/chat", { userId, text: "x".repeat(3_000) }, KEYED), "junk");
+        // Without the key the same userId is someone else's cookie conversation, never this one.
+        expectApiAnswer(await json("/api/chat", { userId, text: "重新开始" }), "junk");
       }
-      const r = await json("/api/chat", { userId, text });
+      const r = await json("/api/chat", { userId, text }, KEYED);
       expect(r.status).toBe(200);
       expect((JSON.parse(r.body) as { replies: string[] }).replies.join("\n")).toBe(expected[i]);
     }

@@ -12,6 +12,10 @@ import { jpeg, KB, png } from "../channels/images.js";
 const kb = getKb();
 const engine = sharedEngine();
 let api: Running;
+/** An integrator's API key: with it, the body's userId is the conversation (without one, the cookie decides). */
+const KEY = "test-key-0123456789abcdef";
+const API_KEYS = [{ name: "tests", secret: KEY }];
+const keyed = { authorization: `Bearer ${KEY}` };
 
 beforeAll(async () => {
   const mounted = express.Router();
@@ -23,7 +27,7 @@ beforeAll(async () => {
     createHttpApp({
       kb,
       engine,
-      config: { RATE_LIMIT_PER_MINUTE: 1000 },
+      config: { RATE_LIMIT_PER_MINUTE: 1000, API_KEYS },
       version: "9.9.9",
       startedAt: Date.now() - 5000,
       mount: (app) => app.use("/extra", mounted),
@@ -33,11 +37,15 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 describe("POST /api/chat", () => {
-  it("answers a question with replies, intent and confidence", async () => {
-    const r = await postJson(`${api.url}/api/chat`, { userId: "chat-1", text: "电子商务师三级多少钱" });
+  it("answers a question with replies, intent and confidence, and the reply's structure beside them", async () => {
+    const r = await postJson(`${api.url}/api/chat`, { userId: "chat-1", text: "电子商务师三级多少钱" }, keyed);
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/application\/json/);
-    expect(Object.keys(r.json).sort()).toEqual(["confidence", "intent", "replies"]);
+    // (Issue 13 added the structure: parts, options, source, links, turnId, status.)
+    expect(Object.keys(r.json).sort()).toEqual(["confidence", "intent", "links", "options", "parts", "replies", "source", "status", "turnId"]);
+    expect(r.json.options).toEqual([]);
+    expect(r.json.source).toMatch(/^（依据：/);
+    expect(r.json.replies[0].endsWith(r.json.source)).toBe(true);
     expect(r.json.intent).toBe("fee");
     expect(r.json.confidence).toBeGreaterThan(0.5);
     const fee = kb.fees.tables.find((t) => t.occupation === "电子商务师")!.rows.find((row) => row.level === 3)!;
@@ -45,13 +53,13 @@ describe("POST /api/chat", () => {
   });
 
   it("keeps a user's conversation across requests (the eligibility dialog)", async () => {
-    const first = await postJson(`${api.url}/api/chat`, { userId: "dialog-1", text: "资格自测" });
+    const first = await postJson(`${api.url}/api/chat`, { userId: "dialog-1", text: "资格自测" }, keyed);
     expect(first.json.replies.join("\n")).toMatch(/\n1\. /);
-    const second = await postJson(`${api.url}/api/chat`, { userId: "dialog-1", text: "1" });
+    const second = await postJson(`${api.url}/api/chat`, { userId: "dialog-1", text: "1" }, keyed);
     expect(second.status).toBe(200);
     expect(second.json.intent).toBe("eligibility_dialog");
     // Another user saying "1" is not in the dialog.
-    const other = await postJson(`${api.url}/api/chat`, { userId: "dialog-2", text: "1" });
+    const other = await postJson(`${api.url}/api/chat`, { userId: "dialog-2", text: "1" }, keyed);
     expect(other.json.intent).not.toBe("eligibility_dialog");
   });
 
@@ -69,8 +77,8 @@ describe("POST /api/chat", () => {
     ["empty userId", { userId: " ", text: "你好" }, /userId/],
     ["text too long", { userId: "u", text: "好".repeat(MAX_TEXT_CHARS + 1) }, /text/],
     ["an array body", [1, 2], /userId/],
-  ])("400 for %s", async (_name, body, field) => {
-    const r = await postJson(`${api.url}/api/chat`, body);
+  ])("400 for %s (with an API key)", async (_name, body, field) => {
+    const r = await postJson(`${api.url}/api/chat`, body, keyed);
     expect(r.status).toBe(400);
     expect(r.json.code).toBe("invalid_request");
     expect(r.json.error).toMatch(field);
@@ -260,15 +268,15 @@ describe("health, unknown routes, headers, mounting", () => {
 
 describe("rate limits", () => {
   it("429 per user id, other users unaffected", async () => {
-    const run = await listen(createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 3, RATE_LIMIT_PER_IP_PER_MINUTE: 100 } }));
+    const run = await listen(createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 3, RATE_LIMIT_PER_IP_PER_MINUTE: 100, API_KEYS } }));
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await postJson(`${run.url}/api/chat`, { userId: "flood", text: "你好" })).status);
+      for (let i = 0; i < 5; i++) statuses.push((await postJson(`${run.url}/api/chat`, { userId: "flood", text: "你好" }, keyed)).status);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      const limited = await postJson(`${run.url}/api/chat`, { userId: "flood", text: "你好" });
+      const limited = await postJson(`${run.url}/api/chat`, { userId: "flood", text: "你好" }, keyed);
       expect(limited.json.code).toBe("rate_limited_user");
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect((await postJson(`${run.url}/api/chat`, { userId: "calm", text: "你好" })).status).toBe(200);
+      expect((await postJson(`${run.url}/api/chat`, { userId: "calm", text: "你好" }, keyed)).status).toBe(200);
     } finally {
       await run.close();
     }
@@ -305,12 +313,12 @@ describe("rate limits", () => {
   });
 
   it("a new window lets requests through again", async () => {
-    const run = await listen(createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 1 }, rateWindowMs: 300 }));
+    const run = await listen(createHttpApp({ kb, engine, config: { RATE_LIMIT_PER_MINUTE: 1, API_KEYS }, rateWindowMs: 300 }));
     try {
-      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" })).status).toBe(200);
-      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" })).status).toBe(429);
+      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" }, keyed)).status).toBe(200);
+      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" }, keyed)).status).toBe(429);
       await new Promise((r) => setTimeout(r, 400));
-      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" })).status).toBe(200);
+      expect((await postJson(`${run.url}/api/chat`, { userId: "w", text: "你好" }, keyed)).status).toBe(200);
     } finally {
       await run.close();
     }

@@ -85,7 +85,9 @@ async function freePort(): Promise<number> {
 async function startServer(dir: string) {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-    env: { ...process.env, SESSION_STORE: "sqlite", DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    // An integrator's API key: its userId names the conversation across the restart (a web chat's cookie would too,
+    // with CHAT_SECRET set).
+    env: { ...process.env, SESSION_STORE: "sqlite", DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", API_KEYS: "crash:crash-test-key-0123456789" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.push(child);
@@ -100,7 +102,7 @@ async function startServer(dir: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const send = async (text: string) => {
-    const r = await fetch(`${base}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userId: "crash-http", text }) });
+    const r = await fetch(`${base}/api/chat`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer crash-test-key-0123456789" }, body: JSON.stringify({ userId: "crash-http", text }) });
     expect(r.status).toBe(200);
     return ((await r.json()) as { replies: string[] }).replies.join("\n");
   };

@@ -1,4 +1,8 @@
-/* Web chat: talks to POST /api/chat. No external assets, no framework; works on old mobile browsers (ES2017). */
+/*
+ * Web chat: talks to POST /api/chat and renders its structured reply (parts, options, source, links). The
+ * conversation is the server's (a signed cookie): the page restores it from GET /api/chat/history on load, and 新对话
+ * ends it (POST /api/chat/reset). No external assets, no framework; works on old mobile browsers (ES2017).
+ */
 (function () {
   "use strict";
   var app = document.getElementById("app");
@@ -7,121 +11,176 @@
   var input = document.getElementById("input");
   var sendButton = document.getElementById("send");
   var topics = document.getElementById("topics");
+  var status = document.getElementById("status");
+  var newChat = document.getElementById("new-chat");
   var TEXT = {
     error: app.getAttribute("data-error") || "",
     busy: app.getAttribute("data-busy") || "",
-    suggestPrefix: app.getAttribute("data-suggest-prefix") || "",
-    suggestSuffix: app.getAttribute("data-suggest-suffix") || "",
+    typing: "助手正在输入…",
+    retry: "重试",
+    up: "有帮助",
+    down: "没帮助",
+    thanks: "感谢反馈",
+    cleared: "已开始新对话",
   };
-  var KEY = "zhineng-chat-user";
+  var hotline = app.getAttribute("data-hotline") || "";
+  var NOTICE_LINKS = hotline ? [{ kind: "tel", text: hotline, href: "tel:" + hotline.replace(/[^\d+]/g, "") }] : [];
   var pending = 0;
+  /** A thumb (up; turned for down), 24×24. */
+  var THUMB = "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l.95-4.57.03-.32a1.5 1.5 0 0 0-.44-1.06L13.17 1 6.59 7.59A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  var welcome = log.querySelector(".welcome");
 
-  function randomId() {
-    var bytes = new Uint8Array(12);
-    (window.crypto || window.msCrypto).getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  function say(text) {
+    // Screen readers hear the state changes (typing, a new answer) through one polite live region.
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 30);
   }
 
-  var memoryId = "w" + randomId();
-  function userId() {
-    try {
-      var id = window.localStorage.getItem(KEY);
-      if (!id) {
-        id = memoryId;
-        window.localStorage.setItem(KEY, id);
+  /** Text with the reply's typed links (tel:, web, e-mail) as links; built from text nodes, never from HTML. */
+  function fillText(el, text, links) {
+    var spans = [];
+    (links || []).forEach(function (l) {
+      var from = 0;
+      var at;
+      while ((at = text.indexOf(l.text, from)) >= 0) {
+        spans.push({ at: at, end: at + l.text.length, link: l });
+        from = at + l.text.length;
       }
-      return id;
-    } catch (e) {
-      return memoryId; // private mode: one id for this page's life
-    }
-  }
-
-  /** Text with web addresses as links; built from text nodes, never from HTML. */
-  function fillText(el, text) {
-    var re = /https?:\/\/[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+/g;
+    });
+    spans.sort(function (a, b) { return a.at - b.at; });
     var last = 0;
-    var m;
-    while ((m = re.exec(text))) {
-      var url = m[0].replace(/[.,;:!?]+$/, "");
-      if (m.index > last) el.appendChild(document.createTextNode(text.slice(last, m.index)));
+    spans.forEach(function (s) {
+      if (s.at < last) return;
+      if (s.at > last) el.appendChild(document.createTextNode(text.slice(last, s.at)));
       var a = document.createElement("a");
-      a.href = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
-      a.textContent = url;
+      a.href = s.link.href;
+      a.className = "link " + s.link.kind;
+      if (s.link.kind === "url") {
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+      }
+      a.textContent = s.link.text;
       el.appendChild(a);
-      last = m.index + url.length;
-      re.lastIndex = last;
-    }
+      last = s.end;
+    });
     if (last < text.length) el.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  /**
-   * Numbered choices in a reply: whole lines "1. 电子商务师" (the eligibility dialog's questions), or the list in
-   * the fallback's "您是不是想问：1. …；2. …（回复序号即可）". Tapping one sends its number.
-   */
-  function choicesOf(text) {
-    var lines = text.split("\n");
-    var out = [];
-    var run = [];
-    for (var i = 0; i < lines.length; i++) {
-      var m = /^\s*(\d{1,2})[.．、]\s*(\S.*)$/.exec(lines[i]);
-      if (m && Number(m[1]) === run.length + 1) {
-        run.push({ n: m[1], label: m[2] });
-      } else {
-        if (run.length >= 2) out = out.concat(run);
-        run = m && m[1] === "1" ? [{ n: m[1], label: m[2] }] : [];
-      }
-      var line = lines[i].trim();
-      if (TEXT.suggestPrefix && line.indexOf(TEXT.suggestPrefix) === 0) {
-        var end = TEXT.suggestSuffix ? line.lastIndexOf(TEXT.suggestSuffix) : line.length;
-        var inner = line.slice(TEXT.suggestPrefix.length, end < 0 ? line.length : end);
-        inner.split("；").forEach(function (part) {
-          var s = /^\s*(\d{1,2})\.\s*(.+)$/.exec(part);
-          if (s) out.push({ n: s[1], label: s[2] });
-        });
-      }
-    }
-    if (run.length >= 2) out = out.concat(run);
-    return out;
+  function row(who, extraClass) {
+    var r = document.createElement("div");
+    r.className = "msg " + who + (extraClass ? " " + extraClass : "");
+    log.appendChild(r);
+    return r;
   }
 
-  function disableOldChoices() {
-    var old = log.querySelectorAll(".choices button");
-    for (var i = 0; i < old.length; i++) old[i].disabled = true;
+  function bubble(r, text, links) {
+    var b = document.createElement("div");
+    b.className = "bubble";
+    fillText(b, text, links);
+    r.appendChild(b);
+    return b;
   }
 
-  function scrollDown() {
+  /** Shows the start of a new message: a long answer is read from its first line. */
+  function reveal(r) {
+    var top = r.offsetTop - log.offsetTop - 8;
+    log.scrollTop = Math.max(0, top);
+  }
+
+  function addMine(text) {
+    var r = row("me");
+    bubble(r, text);
     log.scrollTop = log.scrollHeight;
+    return r;
   }
 
-  /** Adds a message; a bot message's numbered choices become buttons unless `plain` (the photo check's list is no choice). */
-  function addMessage(who, text, extraClass, plain) {
-    var row = document.createElement("div");
-    row.className = "msg " + who + (extraClass ? " " + extraClass : "");
-    var bubble = document.createElement("div");
-    bubble.className = "bubble";
-    fillText(bubble, text);
-    row.appendChild(bubble);
-    if (who === "bot" && !plain) {
-      var choices = choicesOf(text);
-      if (choices.length) {
-        var box = document.createElement("div");
-        box.className = "choices";
-        choices.forEach(function (c) {
-          var b = document.createElement("button");
-          b.type = "button";
-          b.className = "choice";
-          b.setAttribute("data-send", c.n);
-          b.textContent = c.n + ". " + c.label;
-          box.appendChild(b);
-        });
-        row.appendChild(box);
-      }
+  /** A notice from the page itself (busy, network error), with a button that re-sends what failed. */
+  function addNotice(text, retry) {
+    var r = row("bot", "notice");
+    var b = bubble(r, text, NOTICE_LINKS);
+    b.setAttribute("role", "alert");
+    if (retry) {
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "retry";
+      again.textContent = TEXT.retry;
+      again.addEventListener("click", function () {
+        if (pending > 0) return;
+        r.remove();
+        retry();
+      });
+      r.appendChild(again);
     }
-    log.appendChild(row);
-    scrollDown();
-    return row;
+    reveal(r);
+    return r;
+  }
+
+  function clearOptions() {
+    var old = log.querySelectorAll(".choices");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+  }
+
+  function setOptionsDisabled(on) {
+    var buttons = log.querySelectorAll(".choices button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = on;
+  }
+
+  /** 👍/👎 under an answer, stored on the server; the chosen one stays pressed. */
+  function feedbackBar(r, turnId, given) {
+    var bar = document.createElement("div");
+    bar.className = "feedback";
+    [["up", TEXT.up], ["down", TEXT.down]].forEach(function (f) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "fb " + f[0];
+      b.setAttribute("data-value", f[0]);
+      b.setAttribute("aria-label", f[1]);
+      b.setAttribute("aria-pressed", given === f[0] ? "true" : "false");
+      // A thumb drawn inline (no emoji font or external asset needed); its name is the aria-label.
+      // (A constant string: the HTML parser puts <svg> in its namespace.)
+      b.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="' + THUMB + '"/></svg>';
+      b.title = f[1];
+      b.addEventListener("click", function () {
+        post("/api/feedback", { turnId: turnId, value: f[0] }).then(function (res) {
+          if (!res.ok) return;
+          var all = bar.querySelectorAll(".fb");
+          for (var i = 0; i < all.length; i++) all[i].setAttribute("aria-pressed", all[i] === b ? "true" : "false");
+          say(TEXT.thanks);
+        }, function () {});
+      });
+      bar.appendChild(b);
+    });
+    r.appendChild(bar);
+  }
+
+  /** The bot's answer: its parts and source line in one bubble, options as buttons (only for a real choice), 👍/👎. */
+  function addReply(reply, live) {
+    var r = row("bot");
+    r.setAttribute("data-turn", reply.turnId || "");
+    var text = (reply.parts || []).join("\n");
+    var b = bubble(r, text, reply.links);
+    if (reply.source) {
+      var src = document.createElement("div");
+      src.className = "source";
+      src.textContent = reply.source;
+      b.appendChild(src);
+    }
+    if (live && reply.options && reply.options.length) {
+      var box = document.createElement("div");
+      box.className = "choices";
+      box.setAttribute("role", "group");
+      reply.options.forEach(function (o) {
+        var c = document.createElement("button");
+        c.type = "button";
+        c.className = "choice";
+        c.setAttribute("data-value", o.value);
+        c.textContent = o.label;
+        box.appendChild(c);
+      });
+      r.appendChild(box);
+    }
+    if (reply.turnId && reply.status !== "asked") feedbackBar(r, reply.turnId, reply.feedback);
+    return r;
   }
 
   function setBusy(on) {
@@ -130,16 +189,39 @@
     app.classList.toggle("busy", pending > 0);
   }
 
-  /** Shows the reply of a request: the bot's texts, or a notice for a busy or failed service. */
-  function request(path, init, shown, onBody) {
-    disableOldChoices();
-    addMessage("me", shown);
-    var typing = addMessage("bot", "…", "typing");
+  function typingRow() {
+    var r = row("bot", "typing");
+    var b = document.createElement("div");
+    b.className = "bubble";
+    b.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) b.appendChild(document.createElement("span")).className = "dot";
+    r.appendChild(b);
+    var t = document.createElement("span");
+    t.className = "sr-only";
+    t.textContent = TEXT.typing;
+    r.appendChild(t);
+    say(TEXT.typing);
+    log.scrollTop = log.scrollHeight;
+    return r;
+  }
+
+  function post(path, body) {
+    return fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Runs a request with the typing indicator; a failure leaves a notice with 重试 and the options usable again. */
+  function request(doFetch, onBody, retry) {
+    setOptionsDisabled(true);
+    var typing = typingRow();
     setBusy(true);
     var ctrl = typeof AbortController === "function" ? new AbortController() : null;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 20000);
-    init.signal = ctrl ? ctrl.signal : undefined;
-    fetch(path, init)
+    return doFetch(ctrl ? ctrl.signal : undefined)
       .then(function (res) {
         return res.json().then(
           function (body) { return { status: res.status, body: body }; },
@@ -148,13 +230,17 @@
       })
       .then(function (r) {
         typing.remove();
-        if (r.status === 200 && r.body) onBody(r.body);
-        else if (r.status === 429) addMessage("bot", TEXT.busy, "notice");
-        else addMessage("bot", TEXT.error, "notice");
+        if (r.status === 200 && r.body) {
+          onBody(r.body);
+          return;
+        }
+        setOptionsDisabled(false);
+        addNotice(r.status === 429 ? TEXT.busy : TEXT.error, retry);
       })
       .catch(function () {
         typing.remove();
-        addMessage("bot", TEXT.error, "notice");
+        setOptionsDisabled(false);
+        addNotice(TEXT.error, retry);
       })
       .then(function () {
         clearTimeout(timer);
@@ -162,28 +248,76 @@
       });
   }
 
-  function send(text) {
+  /** Sends a message (or an option's value); the person's bubble shows `shown` (an option's label). */
+  function send(text, shown, mine) {
     text = String(text || "").trim();
     if (!text || pending > 0) return;
+    var me = mine || addMine(shown || text);
     request(
-      "/api/chat",
-      { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ userId: userId(), text: text }) },
-      text,
+      function (signal) {
+        return fetch("/api/chat", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ text: text }),
+          signal: signal,
+        });
+      },
       function (body) {
-        (Array.isArray(body.replies) ? body.replies : []).forEach(function (t) { addMessage("bot", t); });
-      }
+        clearOptions();
+        var r = addReply(body, true);
+        reveal(r.offsetHeight > log.clientHeight - 40 ? r : me);
+        say((body.parts || []).join(" "));
+      },
+      function () { send(text, shown, me); }
     );
   }
 
   /** The photo check: the file goes up as it is, the way it will be uploaded to the platform. */
   function sendPhoto(file) {
     if (!file || pending > 0) return;
+    var me = addMine("照片：" + file.name + "（" + (file.size / 1024).toFixed(1) + "KB）");
     request(
-      "/api/photo",
-      { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file },
-      "照片：" + file.name + "（" + (file.size / 1024).toFixed(1) + "KB）",
-      function (body) { addMessage("bot", String(body.reply || ""), "", true); }
+      function (signal) {
+        return fetch("/api/photo", { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file, signal: signal });
+      },
+      function (body) {
+        var r = addReply({ parts: [String(body.reply || "")] }, false);
+        reveal(r.offsetHeight > log.clientHeight - 40 ? r : me);
+        say(String(body.reply || ""));
+      },
+      function () { me.remove(); sendPhoto(file); }
     );
+  }
+
+  /** The conversation so far, from the server: what a reload shows again. */
+  function restore() {
+    fetch("/api/chat/history", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : { turns: [] }; })
+      .then(function (body) {
+        var turns = (body && body.turns) || [];
+        turns.forEach(function (t, i) {
+          addMine(t.text);
+          addReply(t, i === turns.length - 1);
+        });
+        log.scrollTop = log.scrollHeight;
+      }, function () {});
+  }
+
+  function startOver() {
+    if (pending > 0) return;
+    setBusy(true);
+    post("/api/chat/reset", {})
+      .then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        var rows = log.querySelectorAll(".msg");
+        for (var i = 0; i < rows.length; i++) if (rows[i] !== welcome) rows[i].remove();
+        log.scrollTop = 0;
+        say(TEXT.cleared);
+        input.focus();
+      })
+      .catch(function () { addNotice(TEXT.error, startOver); })
+      .then(function () { setBusy(false); });
   }
 
   form.addEventListener("submit", function (e) {
@@ -221,7 +355,10 @@
   });
 
   log.addEventListener("click", function (e) {
-    var b = e.target.closest("button[data-send]");
-    if (b && !b.disabled) send(b.getAttribute("data-send"));
+    var b = e.target.closest("button.choice");
+    if (b && !b.disabled) send(b.getAttribute("data-value"), b.textContent);
   });
+
+  newChat.addEventListener("click", startOver);
+  restore();
 })();
