@@ -27,12 +27,26 @@ const GENERIC = new Set(["管理", "营销", "服务", "设计", "操作", "测�
 
 /**
  * Aliases of a new name: the name without its 师/员/工 suffix ("人工智能训练师" → "人工智能训练") when what remains has
- * at least three characters, is not a general word and is not another occupation's or track's name or alias.
+ * at least three characters, is not a general word and is not another occupation's or track's name or alias; and
+ * the name's trailing words from a word boundary ("人工智能算法测试员" → "算法测试员", "数据标注员" → "标注员"), which
+ * candidates say for short, when they are no other name's ending ("测试员" ends 渗透测试员 too: not an alias).
  */
-export function deriveAliases(name: string, taken: Set<string>): string[] {
+export function deriveAliases(name: string, taken: Set<string>, others: readonly string[] = []): string[] {
   const out: string[] = [];
   const m = /^(.{3,})(?:师|员|工)$/u.exec(name);
   if (m && !GENERIC.has(m[1]) && !taken.has(m[1])) out.push(m[1]);
+  if (/(?:师|员|工)$/u.test(name)) {
+    const words = [...new Intl.Segmenter("zh", { granularity: "word" }).segment(name)];
+    for (const w of words) {
+      const tail = name.slice(w.index);
+      // A tail of one or two words and the suffix (two characters and the suffix, or a first word of two characters or
+      // more), after a prefix of two characters or more.
+      if (w.index < 2 || (w.segment.length < 2 && tail.length !== 3) || tail.length < 3 || tail.length > 5) continue;
+      if (GENERIC.has(tail.slice(0, -1)) || taken.has(tail) || out.includes(tail)) continue;
+      if (others.some((o) => o !== name && o.endsWith(tail))) continue;
+      out.push(tail);
+    }
+  }
   return out;
 }
 
@@ -47,6 +61,8 @@ export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: N
   for (const o of prevOcc.values()) if (occNames.includes(o.name)) o.aliases.forEach((a) => taken.add(a));
   for (const t of prevTracks.values()) if (trackKeys.some((k) => k.name === t.name && k.occupation === t.occupation)) t.aliases.forEach((a) => taken.add(a));
 
+  // Every name of this plan and of the last one, whose endings a derived short name must not share.
+  const allNames = [...occNames, ...trackKeys.map((t) => t.name), ...prevOcc.keys(), ...[...prevTracks.values()].map((t) => t.name)];
   const newNames = new Set([...occNames.filter((n) => !prevOcc.has(n)), ...trackKeys.filter((t) => !prevTracks.has(`${t.occupation}/${t.name}`)).map((t) => t.name)]);
   const carried = (name: string, aliases: string[], where: string): string[] =>
     aliases.filter((a) => {
@@ -58,7 +74,7 @@ export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: N
   const occupations: Named[] = occNames.map((name, i) => {
     const before = prevOcc.get(name);
     if (before) return { name, aliases: carried(name, before.aliases, `occupations.${i}.aliases`) };
-    const aliases = deriveAliases(name, taken);
+    const aliases = deriveAliases(name, taken, allNames);
     aliases.forEach((a) => taken.add(a));
     review.push({
       file: "occupations.yaml",
@@ -70,7 +86,7 @@ export function buildOccupations(rows: PlanRowOut[], previous: { occupations?: N
   const tracks: Track[] = trackKeys.map((t, i) => {
     const before = prevTracks.get(`${t.occupation}/${t.name}`);
     if (before) return { name: t.name, occupation: t.occupation, aliases: carried(t.name, before.aliases, `tracks.${i}.aliases`) };
-    const aliases = deriveAliases(t.name, taken);
+    const aliases = deriveAliases(t.name, taken, allNames);
     aliases.forEach((a) => taken.add(a));
     review.push({
       file: "occupations.yaml",

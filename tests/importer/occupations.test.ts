@@ -26,7 +26,7 @@ describe("occupations.yaml", () => {
     );
     expect(out.occupations).toEqual([
       { name: "电子商务师", aliases: ["电商", "电子商务"] },
-      { name: "人工智能训练师", aliases: ["人工智能训练"] },
+      { name: "人工智能训练师", aliases: ["人工智能训练", "智能训练师", "训练师"] },
       { name: "互联网营销师", aliases: ["互联网营销"] },
     ]);
     expect(out.tracks).toEqual([{ name: "直播销售员", occupation: "互联网营销师", aliases: ["直播销售"] }]);
@@ -42,5 +42,13 @@ describe("occupations.yaml", () => {
     expect(deriveAliases("数据管理员", new Set())).toEqual(["数据管理"]);
     expect(deriveAliases("供应链管理师", new Set(["供应链管理"]))).toEqual([]);
     expect(deriveAliases("安全员", new Set())).toEqual([]);
+  });
+
+  it("derives the short name candidates say for a long new track, unless another name ends the same way", () => {
+    const plan = ["人工智能训练师", "数据标注员", "人工智能算法测试员", "渗透测试员", "信息安全测试员"];
+    expect(deriveAliases("数据标注员", new Set(plan), plan)).toContain("标注员");
+    expect(deriveAliases("人工智能算法测试员", new Set(plan), plan)).toContain("算法测试员");
+    expect(deriveAliases("人工智能算法测试员", new Set(plan), plan)).not.toContain("测试员");
+    expect(deriveAliases("渗透测试员", new Set(plan), plan)).not.toContain("测试员");
   });
 });
