@@ -1,8 +1,7 @@
 /** `npm run eligibility -- --jsonl`: one profile per stdin line → one result line (or {"error"}) per line. */
 import { createInterface } from "node:readline/promises";
 import { loadKnowledge } from "../knowledge/load.js";
-import { parseProfile } from "../eligibility/profile.js";
-import { evaluate } from "../eligibility/rules.js";
+import { evaluateInput } from "../eligibility/profile.js";
 import { eachLine, parseJsonLine } from "./jsonl.js";
 
 const kb = loadKnowledge({ noticeDir: process.env.KNOWLEDGE_DIR || undefined });
@@ -11,8 +10,7 @@ async function jsonl(): Promise<void> {
   await eachLine(async (line) => {
     const parsed = parseJsonLine(line);
     if (!parsed.ok) return { error: parsed.error };
-    const p = parseProfile(kb, parsed.value);
-    return p.ok ? evaluate(kb, p.profile) : { error: p.error };
+    return evaluateInput(kb, parsed.value);
   });
 }
 
@@ -22,8 +20,7 @@ async function once(): Promise<void> {
   const line = await rl.question(`输入一个资格档案（JSON），例如 ${example}：\n`);
   rl.close();
   const parsed = parseJsonLine(line);
-  const p = parsed.ok ? parseProfile(kb, parsed.value) : parsed;
-  console.log(JSON.stringify(p.ok ? evaluate(kb, p.profile) : { error: p.error }, null, 2));
+  console.log(JSON.stringify(parsed.ok ? evaluateInput(kb, parsed.value) : { error: parsed.error }, null, 2));
 }
 
 (process.argv.includes("--jsonl") ? jsonl : once)().catch((err) => {

@@ -1,7 +1,8 @@
 /** The eligibility profile (a contract of the CLI and the HTTP API), validated by zod with Chinese messages. */
 import { z } from "zod";
 import type { Knowledge } from "../knowledge/load.js";
-import { tracksOf } from "../knowledge/facts.js";
+import { baseVars, levelLabel, render, tracksOf } from "../knowledge/facts.js";
+import { evaluate, type EligibilityResult } from "./rules.js";
 import { Program, School, Status } from "../knowledge/schema.js";
 
 z.config(z.locales.zhCN());
@@ -86,4 +87,42 @@ export function parseProfile(kb: Knowledge, input: unknown): { ok: true; profile
     return { ok: true, profile: { ...p, track: p.track ?? (own.length === 1 ? own[0] : undefined) } };
   }
   return { ok: false, error: z.prettifyError(r.error) };
+}
+
+/**
+ * An occupation or track that the newest plan dropped (occupations.yaml `withdrawn`): asked about, it is not an unknown
+ * name but one the agency no longer certifies this year, so the answer is a verdict (not offered), not an error.
+ */
+export function withdrawnResult(kb: Knowledge, input: unknown): EligibilityResult | undefined {
+  if (!input || typeof input !== "object") return undefined;
+  const { occupation, track, level } = input as { occupation?: unknown; track?: unknown; level?: unknown };
+  if (typeof level !== "number" || !Number.isInteger(level) || level < 1 || level > 5) return undefined;
+  const withdrawn = new Set((kb.occupations.withdrawn ?? []).map((w) => w.name));
+  const name = [occupation, track].find((n): n is string => typeof n === "string" && withdrawn.has(n));
+  if (!name) return undefined;
+  const known = kb.occupations.occupations.some((o) => o.name === occupation);
+  if (track !== undefined && track !== name && !known) return undefined;
+  return {
+    eligible: false,
+    occupation: String(occupation ?? name),
+    ...(typeof track === "string" ? { track } : {}),
+    level,
+    levelName: levelLabel(kb, level),
+    reason: render(kb.replies.not_in_plan, { name }, baseVars(kb)),
+    conditions: [],
+    materials: [],
+    fee: null,
+    months: [],
+    gaps: [],
+    suggestion: null,
+    clause: kb.plan.clause,
+  };
+}
+
+/** A profile's result, or `{error}` with zod's message; a dropped occupation gets its verdict. */
+export function evaluateInput(kb: Knowledge, input: unknown): EligibilityResult | { error: string } {
+  const dropped = withdrawnResult(kb, input);
+  if (dropped) return dropped;
+  const p = parseProfile(kb, input);
+  return p.ok ? evaluate(kb, p.profile) : { error: p.error };
 }

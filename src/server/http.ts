@@ -22,8 +22,7 @@ import { z } from "zod";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "../config.js";
-import { parseProfile } from "../eligibility/profile.js";
-import { evaluate } from "../eligibility/rules.js";
+import { evaluateInput } from "../eligibility/profile.js";
 import { checkPhoto, photoReply } from "../channels/photo-check.js";
 import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
@@ -339,10 +338,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   app.post("/api/eligibility", requireJson, (req, res) => {
-    const kb = knowledge();
-    const p = parseProfile(kb, req.body);
-    if (!p.ok) throw new HttpError(400, "invalid_profile", p.error);
-    res.json(evaluate(kb, p.profile));
+    const r = evaluateInput(knowledge(), req.body);
+    if ("error" in r) throw new HttpError(400, "invalid_profile", r.error);
+    res.json(r);
   });
 
   // The web chat's photo check: the file as it will be uploaded to the platform (no WeChat compression on the way).
