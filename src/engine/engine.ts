@@ -48,6 +48,8 @@ export const PARAMETRIC_INTENTS = [
 const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
+/** The most parts of a message read for a second question (work per message stays bounded). */
+const MAX_PARTS = 8;
 /** White space inside a message: a chat's clause separator. */
 const SPACES = /(?<=\S)[\p{Z}\s]+(?=\S)/u;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
@@ -342,10 +344,11 @@ export class Engine {
     const spaced = SPACES.test(u.norm.raw);
     if (!u.byRule || !(JOINS.test(u.norm.text) || spaced)) return undefined;
     const present = presentEntities(u.entities);
-    const chunks = spaced ? u.norm.raw.split(SPACES).map((c) => this.understander.normalised(c)) : [u.norm.text];
+    const chunks = spaced ? u.norm.raw.split(SPACES, MAX_PARTS).map((c) => this.understander.normalised(c)) : [u.norm.text];
     const bests = chunks
-      .flatMap((c) => c.split(JOINS))
+      .flatMap((c) => c.split(JOINS, MAX_PARTS))
       .filter(Boolean)
+      .slice(0, MAX_PARTS)
       .map((part) => [...this.understander.classifier.ruleScores(part, present)].filter(([intent]) => !SINGLE.has(intent)).sort((x, y) => y[1] - x[1])[0])
       .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN);
     if (!bests.some(([intent]) => intent === first)) return undefined;
