@@ -19,7 +19,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
 import { baseVars, render } from "../knowledge/facts.js";
-import { checkPhoto, photoReply } from "./photo-check.js";
+import { checkPhoto, photoReply, PHOTO_MAX_KB } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
 
 // === Signatures and the message cipher
@@ -191,8 +191,8 @@ export interface OfficialAccountOptions {
   now?: () => number;
 }
 
-/** Largest picture downloaded from PicUrl. */
-export const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+/** Largest picture downloaded from PicUrl (the photo check's default limit; WeChat's compressed pictures are far smaller). */
+export const MAX_PICTURE_BYTES = PHOTO_MAX_KB * 1024;
 
 /** Fetches a picture over http(s) with a size cap. */
 export async function fetchPictureBytes(url: string, signal: AbortSignal): Promise<Uint8Array> {

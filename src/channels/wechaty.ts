@@ -16,7 +16,7 @@ import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "../config.js";
 import { baseVars, render } from "../knowledge/facts.js";
-import { checkPhoto, photoReply } from "./photo-check.js";
+import { checkPhoto, photoReply, PHOTO_MAX_KB } from "./photo-check.js";
 import { Pacer, type PaceOptions } from "./pacer.js";
 import { silentLog, type Log } from "../server/logger.js";
 
@@ -286,7 +286,8 @@ export class WechatyChannel {
     try {
       const box = await msg.toFileBox();
       const bytes = await box.toBuffer();
-      reply = photoReply(this.o.kb, checkPhoto(this.o.kb.materials.photo, bytes), "original");
+      // The same bounded check as /api/photo: the header scan reads the beginning; the size is the whole file's.
+      reply = photoReply(this.o.kb, checkPhoto(this.o.kb.materials.photo, bytes.subarray(0, PHOTO_MAX_KB * 1024), bytes.length), "original");
     } catch (err) {
       this.log.warn({ channel: "wechaty", err: (err as Error).message }, "微信：读取图片失败");
       reply = render(this.o.kb.replies.photo_unchecked, baseVars(this.o.kb));
