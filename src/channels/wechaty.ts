@@ -9,7 +9,7 @@
  *   a global pace, queued, not dropped); the queue is held while logged out.
  * - Reconnects after a logout or an error: restarts the bot with a growing back-off unless it is waiting for a scan.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { WechatyBuilder, types, qrcodeValueToImageUrl, type Wechaty, type Contact, type Message, type Room } from "wechaty";
 import type { Knowledge } from "../knowledge/load.js";
@@ -59,12 +59,27 @@ export function splitMessage(text: string, max = WECHAT_MAX_CHARS): string[] {
 export function buildWechaty(config: Pick<Config, "WECHATY_PUPPET" | "WECHATY_PUPPET_SERVICE_TOKEN" | "DATA_DIR">): Wechaty {
   if (!config.WECHATY_PUPPET) throw new Error("WECHATY_PUPPET 未设置");
   const dir = resolve(config.DATA_DIR);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateMemoryCard(dir);
   return WechatyBuilder.build({
     name: resolve(dir, "wechaty"),
     puppet: config.WECHATY_PUPPET as Parameters<typeof WechatyBuilder.build>[0] extends { puppet?: infer P } ? Extract<P, string> : never,
     puppetOptions: config.WECHATY_PUPPET_SERVICE_TOKEN ? { token: config.WECHATY_PUPPET_SERVICE_TOKEN } : undefined,
   });
+}
+
+/**
+ * The memory card (the WeChat login) readable by the service's user only: created 0600 before Wechaty writes it
+ * (an existing file keeps its mode when rewritten), an older one tightened. Called again at each login.
+ */
+export function privateMemoryCard(dir: string): void {
+  const file = resolve(dir, "wechaty.memory-card.json");
+  try {
+    if (!existsSync(file)) writeFileSync(file, "{}", { mode: 0o600, flag: "wx" });
+    chmodSync(file, 0o600);
+  } catch {
+    // Created meanwhile, or a directory we do not own: its owner decides.
+  }
 }
 
 /** Prints the login QR code in the terminal, and as a link to a picture of it. */
@@ -92,6 +107,8 @@ export interface WechatyChannelOptions {
   reconnectMaxMs?: number;
   printQr?: (qrcode: string, url: string) => void | Promise<void>;
   now?: () => number;
+  /** Where the memory card lives (DATA_DIR), kept 0600 at each login. */
+  dataDir?: string;
 }
 
 export class WechatyChannel {
@@ -152,6 +169,7 @@ export class WechatyChannel {
       }
     });
     bot.on("login", (user) => {
+      if (this.o.dataDir) privateMemoryCard(resolve(this.o.dataDir));
       this.loginAt = this.now();
       this.isLoggedIn = true;
       this.selfId = user.id;
@@ -319,6 +337,7 @@ export async function startWechatyChannel(
   const { config, ...rest } = options;
   const channel = new WechatyChannel({
     ...rest,
+    dataDir: config.DATA_DIR,
     bot: buildWechaty(config),
     pace: {
       intervalMs: config.WECHATY_SEND_INTERVAL_MS,

@@ -9,12 +9,11 @@ import type { Config } from "../config.js";
 import type { Engine } from "../engine/engine.js";
 import type { Knowledge } from "../knowledge/load.js";
 import { parseProfile } from "../eligibility/profile.js";
-import { normalise } from "../nlu/normalize.js";
 import { evaluate } from "../eligibility/rules.js";
 import { ConsoleAuth, type Session } from "./auth.js";
 import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
+import { unansweredQuery } from "./unanswered.js";
 import { ConsoleSearch } from "./search.js";
-import { cachedReader, groupUnanswered } from "./unanswered.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
@@ -92,7 +91,6 @@ export function consoleRouter(options: ConsoleOptions): Router {
   const fees = feesView(kb);
   const occupations = occupationsView(kb);
   const eligibility = eligibilityOptions(kb);
-  const readEntities = cachedReader((text) => engine.understander.entities.extract(normalise(text).text));
 
   router.use(express.json({ limit: "64kb" }));
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
@@ -236,13 +234,10 @@ export function consoleRouter(options: ConsoleOptions): Router {
     });
   });
 
+  // One page of groups (grouped as the log was written), newest first: ?page=1&limit=20&all=1; with the total.
   router.get("/api/unanswered", async (req, res) => {
-    const limit = Math.min(5_000, Math.max(1, Number(req.query.limit) || 2_000));
-    const all = req.query.all === "1" || req.query.all === "true";
-    const entries = await engine.unanswered.recent(limit);
-    const groups = groupUnanswered(entries, readEntities).map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null }));
-    const openGroups = groups.filter((g) => !g.handled).length;
-    res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
+    const page = await engine.unanswered.groups(unansweredQuery(req.query));
+    res.json({ ...page, groups: page.groups.map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null })) });
   });
 
   router.post("/api/unanswered/handled", async (req: Authed, res) => {

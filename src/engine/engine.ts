@@ -164,7 +164,7 @@ export class Engine {
     if (status === "fallback" || status === "handoff" || (status === "answered" && confidence < LOW_CONFIDENCE && intent !== "none")) {
       const kind = status === "fallback" ? "fallback" : status === "handoff" ? "handoff" : "low_confidence";
       void Promise.resolve(
-        this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind }),
+        this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind, entities: ctx.u?.entities }),
       ).catch((err) => this.logger.error({ err: (err as Error).message }, "unanswered log failed"));
     }
     return { replies: [reply], intent, confidence, status };

@@ -114,6 +114,7 @@ describe.runIf(up)("RedisUnansweredLog", () => {
     return {
       record: async (e) => (await stores).unanswered.record(e),
       recent: async (limit) => (await stores).unanswered.recent(limit),
+      groups: async (q) => (await stores).unanswered.groups(q),
       markHandled: async (ids) => (await stores).unanswered.markHandled(ids),
     };
   });
