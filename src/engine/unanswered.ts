@@ -83,8 +83,13 @@ export interface UnansweredLog {
 
 /** A stored question is cut to this many characters (after masking, so no number is cut half-masked). */
 export const MAX_UNANSWERED_TEXT = 200;
-/** Groups kept at most (the oldest go first). */
+/** Groups kept at most in SQLite and Redis (the oldest go first). */
 export const MAX_GROUPS = 20_000;
+/**
+ * Groups kept at most by the memory log, whose groups live in the service's heap: a group holds up to six wordings of
+ * MAX_UNANSWERED_TEXT characters (about 2.5 KB), so 5,000 of them stay under 13 MB.
+ */
+export const MAX_MEMORY_GROUPS = 5_000;
 export const DEFAULT_RETENTION_DAYS = 90;
 export const DAY_MS = 86_400_000;
 
@@ -238,7 +243,7 @@ export class MemoryUnansweredLog implements UnansweredLog {
     private readonly max = 10_000,
     private readonly retentionMs = DEFAULT_RETENTION_DAYS * DAY_MS,
     private readonly now: () => number = Date.now,
-    private readonly maxGroups = MAX_GROUPS,
+    private readonly maxGroups = MAX_MEMORY_GROUPS,
   ) {}
 
   record(entry: UnansweredEntry): void {
