@@ -8,7 +8,9 @@
  *   GET  /healthz                          → {status: "ok", version, uptime}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
- * 413 body over 64 KB, 415 not JSON, 429 over a rate limit (per user id and per IP), 500 anything else.
+ * 408 a picture not received within its deadline, 413 body over 64 KB (pictures: PHOTO_MAX_KB, 2 MB), 415 not JSON
+ * (pictures: not JPEG or PNG, or compressed), 429 over a rate limit (per user id and per IP; pictures: uploads in
+ * flight per client and in all), 500 anything else.
  */
 import { createHash } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
