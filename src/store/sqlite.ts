@@ -346,12 +346,10 @@ export class SqliteUnansweredLog implements UnansweredLog {
         data TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS unanswered_groups_last ON unanswered_groups (last_seen);
-      CREATE INDEX IF NOT EXISTS unanswered_groups_ref ON unanswered_groups (ref);
       CREATE TABLE IF NOT EXISTS unanswered_keys (
         key TEXT PRIMARY KEY,
         group_id TEXT NOT NULL
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS unanswered_at ON unanswered (at);
     `);
     this.insertStmt = db.prepare(
       "INSERT INTO unanswered (at, user_id, channel, text, intent, confidence, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -371,8 +369,10 @@ export class SqliteUnansweredLog implements UnansweredLog {
       pageOpen: db.prepare("SELECT data, open FROM unanswered_groups WHERE open > 0 ORDER BY last_seen DESC, ref DESC LIMIT ? OFFSET ?"),
       countAll: db.prepare("SELECT count(*) AS n FROM unanswered_groups"),
       countOpen: db.prepare("SELECT count(*) AS n FROM unanswered_groups WHERE open > 0"),
+      // Marking is rare (a click of staff): a scan of at most MAX_GROUPS rows, instead of an index every write updates.
       markGroup: db.prepare("UPDATE unanswered_groups SET open = 0 WHERE ref = ?"),
-      expireEntries: db.prepare("DELETE FROM unanswered WHERE id IN (SELECT id FROM unanswered WHERE at < ? LIMIT 1000)"),
+      // Oldest first by id (no index on at: entries are written in time order), a thousand at a time.
+      expireEntries: db.prepare("DELETE FROM unanswered WHERE id IN (SELECT id FROM unanswered ORDER BY id LIMIT 1000) AND at < ?"),
       expireGroups: db.prepare("DELETE FROM unanswered_groups WHERE id IN (SELECT id FROM unanswered_groups WHERE last_seen < ? LIMIT 1000)"),
       trimGroups: db.prepare(
         "DELETE FROM unanswered_groups WHERE id IN (SELECT id FROM unanswered_groups ORDER BY last_seen DESC LIMIT 1000 OFFSET ?)",
