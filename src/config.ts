@@ -65,6 +65,10 @@ export const ConfigSchema = z.object({
   CONSOLE_USERS_FILE: optionalText,
   /** Key that signs console session cookies; unset: random per process (sessions end on restart, not shared). */
   CONSOLE_SECRET: optionalText.pipe(z.string().min(32, "CONSOLE_SECRET 至少 32 个字符（例如 openssl rand -hex 32）").optional()),
+  /** Largest picture /api/photo and the WeChat channels read, in KB (the spec is 40–80 KB; 413 beyond it). */
+  PHOTO_MAX_KB: z.coerce.number().int().min(100).max(20 * 1024).default(2048),
+  /** Questions in the unanswered log are deleted after this many days (they may hold what a caller typed). */
+  UNANSWERED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** How long a console login lasts. */
   CONSOLE_SESSION_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
   /** Key that signs the web chat's conversation cookie; unset: random per process (a restart starts new conversations). */

@@ -8,26 +8,79 @@ import type { Logger } from "./engine/engine.js";
 
 // Digits as typed on a phone keyboard or a full-width IME.
 const D = "[0-9０-９]";
-const SEP = "[ \\-－]?";
-
-/** 18-character resident ID: 17 digits and a check character (digit or X), optionally grouped 6-8-4. */
-const ID_CARD = new RegExp(`(?<!${D})(${D}{6})${SEP}(${D}{8})${SEP}(${D}{3}[0-9０-９XxＸｘ])(?!${D})`, "g");
-/** Mainland mobile: 1[3-9] and 9 more digits, optionally +86 and grouped 3-4-4; never part of a longer number. */
-const MOBILE = new RegExp(`(?<!${D})((?:[+＋]?[8８][6６]${SEP})?)([1１][3-9３-９]${D})${SEP}(${D}{4})${SEP}(${D}{4})(?!${D})`, "g");
+/** What people type between groups of digits: spaces (also full-width), hyphens and dashes, dots, slashes. */
+const SEP = "[ \\t\\u3000\\-－‐‑–—.．·・_/]";
+/**
+ * A run of digits in groups ("138 1234 5678", "1101011990 0307 1234", "+86-138.1234.5678"), never part of a longer
+ * number; an ID's check character may end it. Each run is then read group window by group window (see maskRun).
+ */
+const RUN = new RegExp(`(?<!${D})(?:[+＋]${SEP}{0,2})?${D}+(?:${SEP}{1,3}${D}+)*[XxＸｘ]?(?!${D})`, "g");
+/** Mainland mobile: 1[3-9] and 9 more digits, after an optional 86. */
+const MOBILE = /^(?:86)?1[3-9]\d{9}$/;
+/** 18-character resident ID: 17 digits and a check character. */
+const ID_CARD = /^\d{17}[\dX]$/;
+/** Groups of a run read together at most (an 18-digit ID typed in single digits is 18 groups). */
+const MAX_WINDOW = 18;
 /** The local part takes every character RFC 5322 allows unquoted; the first one stays readable. */
 const EMAIL = /([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})/g;
 const MAYBE_PERSONAL = /[0-9０-９@]/;
 
+/** "１" → "1", "Ｘ"/"x" → "X". */
+const ascii = (c: string) => {
+  const code = c.charCodeAt(0);
+  const a = code >= 0xff10 && code <= 0xff19 ? String.fromCharCode(code - 0xfee0) : c;
+  return /[xＸｘ]/.test(a) ? "X" : a;
+};
+
 /**
  * Masks personal data in a text: `110101199003071234` → `110***********1234`, `13812345678` → `138****5678`,
- * `zhang.san@example.com` → `z***@example.com`. Strings in `keep` (the agency's own address) are left as they are.
+ * `zhang.san@example.com` → `z***@example.com`, whatever the spacing, dots or dashes between the digits and whether
+ * they are full-width ("138.1234.5678", "1101011990 0307 1234", "１３８ １２３４ ５６７８"). Decided by pattern: a
+ * mobile is 11 digits 1[3-9]…, an ID 17 digits and a check character, neither inside a longer number; landlines and
+ * the hotline (010-…, 400-…), years, fees and dates stay readable. Strings in `keep` are left as they are.
  */
 export function mask(text: string, keep?: ReadonlySet<string>): string {
   if (!MAYBE_PERSONAL.test(text)) return text;
   return text
     .replace(EMAIL, (all, local: string, domain: string) => (keep?.has(all) ? all : `${maskLocal(local)}@${domain}`))
-    .replace(ID_CARD, (all, a: string, _b: string, c: string) => (keep?.has(all) ? all : `${a.slice(0, 3)}***********${c}`))
-    .replace(MOBILE, (all, prefix: string, a: string, _b: string, c: string) => (keep?.has(all) ? all : `${prefix}${a}****${c}`));
+    .replace(RUN, (run) => maskRun(run, keep));
+}
+
+/**
+ * A run of digit groups with every mobile or ID in it masked: the widest window of whole groups (at most MAX_WINDOW)
+ * whose digits are one, from left to right. A 12-digit group is no mobile; "138 1234 5678 2" holds one.
+ */
+function maskRun(run: string, keep?: ReadonlySet<string>): string {
+  const groups: { start: number; end: number; chars: number[] }[] = [];
+  const digit = /[0-9０-９XxＸｘ]/;
+  for (let i = 0; i < run.length; i++) {
+    if (!digit.test(run[i])) continue;
+    const g = { start: i, end: i, chars: [] as number[] };
+    while (i < run.length && digit.test(run[i])) g.chars.push(i++);
+    g.end = i;
+    groups.push(g);
+  }
+  let out = "";
+  let last = 0;
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = Math.min(groups.length, i + MAX_WINDOW) - 1; j >= i; j--) {
+      const positions = groups.slice(i, j + 1).flatMap((g) => g.chars);
+      const digits = positions.map((p) => ascii(run[p])).join("");
+      const kind = ID_CARD.test(digits) ? "id" : MOBILE.test(digits) && !digits.includes("X") ? "mobile" : undefined;
+      if (!kind) continue;
+      const whole = run.slice(groups[i].start, groups[j].end);
+      if (keep?.has(whole)) break;
+      const chars = positions.map((p) => run[p]);
+      // A mobile keeps its 86 as written; both keep their first 3 and last 4 digits as typed.
+      const from = kind === "mobile" ? positions[digits.length - 11] : groups[i].start;
+      const body = kind === "mobile" ? chars.slice(-11) : chars;
+      out += run.slice(last, from) + body.slice(0, 3).join("") + "*".repeat(body.length - 7) + body.slice(-4).join("");
+      last = groups[j].end;
+      i = j;
+      break;
+    }
+  }
+  return last === 0 ? run : out + run.slice(last);
 }
 
 /** "zhang.san" → "z***"; a one-character name is hidden whole; an already masked one stays as it is. */

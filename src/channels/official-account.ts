@@ -25,7 +25,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
 import { baseVars, render } from "../knowledge/facts.js";
-import { checkPhoto, photoReply } from "./photo-check.js";
+import { checkPhoto, photoReply, PHOTO_MAX_KB } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
 import { MemorySharedKeys, type SharedKeys } from "../store/shared-keys.js";
 import { renderText } from "../engine/render-text.js";
@@ -207,8 +207,8 @@ export const TIMESTAMP_WINDOW_S = 300;
 /** Replies kept for WeChat's retries, at most this many bytes (UTF-16) in all. */
 export const REPLY_CACHE_BYTES = 8 * 2 ** 20;
 
-/** Largest picture downloaded from PicUrl. */
-export const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+/** Largest picture downloaded from PicUrl (the photo check's default limit; WeChat's compressed pictures are far smaller). */
+export const MAX_PICTURE_BYTES = PHOTO_MAX_KB * 1024;
 
 /** Fetches a picture over http(s) with a size cap. */
 export async function fetchPictureBytes(url: string, signal: AbortSignal): Promise<Uint8Array> {

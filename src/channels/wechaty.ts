@@ -9,7 +9,7 @@
  *   a global pace, queued, not dropped); the queue is held while logged out.
  * - Reconnects after a logout or an error: restarts the bot with a growing back-off unless it is waiting for a scan.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { WechatyBuilder, types, qrcodeValueToImageUrl, type Wechaty, type Contact, type Message, type Room } from "wechaty";
 import type { Knowledge } from "../knowledge/load.js";
@@ -17,7 +17,7 @@ import type { Engine } from "../engine/engine.js";
 import { renderText } from "../engine/render-text.js";
 import type { Config } from "../config.js";
 import { baseVars, render } from "../knowledge/facts.js";
-import { checkPhoto, photoReply } from "./photo-check.js";
+import { checkPhoto, photoReply, PHOTO_MAX_KB } from "./photo-check.js";
 import { Pacer, type PaceOptions } from "./pacer.js";
 import { silentLog, type Log } from "../server/logger.js";
 
@@ -60,12 +60,27 @@ export function splitMessage(text: string, max = WECHAT_MAX_CHARS): string[] {
 export function buildWechaty(config: Pick<Config, "WECHATY_PUPPET" | "WECHATY_PUPPET_SERVICE_TOKEN" | "DATA_DIR">): Wechaty {
   if (!config.WECHATY_PUPPET) throw new Error("WECHATY_PUPPET 未设置");
   const dir = resolve(config.DATA_DIR);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateMemoryCard(dir);
   return WechatyBuilder.build({
     name: resolve(dir, "wechaty"),
     puppet: config.WECHATY_PUPPET as Parameters<typeof WechatyBuilder.build>[0] extends { puppet?: infer P } ? Extract<P, string> : never,
     puppetOptions: config.WECHATY_PUPPET_SERVICE_TOKEN ? { token: config.WECHATY_PUPPET_SERVICE_TOKEN } : undefined,
   });
+}
+
+/**
+ * The memory card (the WeChat login) readable by the service's user only: created 0600 before Wechaty writes it
+ * (an existing file keeps its mode when rewritten), an older one tightened. Called again at each login.
+ */
+export function privateMemoryCard(dir: string): void {
+  const file = resolve(dir, "wechaty.memory-card.json");
+  try {
+    if (!existsSync(file)) writeFileSync(file, "{}", { mode: 0o600, flag: "wx" });
+    chmodSync(file, 0o600);
+  } catch {
+    // Created meanwhile, or a directory we do not own: its owner decides.
+  }
 }
 
 /** Prints the login QR code in the terminal, and as a link to a picture of it. */
@@ -93,6 +108,8 @@ export interface WechatyChannelOptions {
   reconnectMaxMs?: number;
   printQr?: (qrcode: string, url: string) => void | Promise<void>;
   now?: () => number;
+  /** Where the memory card lives (DATA_DIR), kept 0600 at each login. */
+  dataDir?: string;
 }
 
 export class WechatyChannel {
@@ -153,6 +170,7 @@ export class WechatyChannel {
       }
     });
     bot.on("login", (user) => {
+      if (this.o.dataDir) privateMemoryCard(resolve(this.o.dataDir));
       this.loginAt = this.now();
       this.isLoggedIn = true;
       this.selfId = user.id;
@@ -289,7 +307,8 @@ export class WechatyChannel {
     try {
       const box = await msg.toFileBox();
       const bytes = await box.toBuffer();
-      reply = photoReply(this.o.kb, checkPhoto(this.o.kb.materials.photo, bytes), "original");
+      // The same bounded check as /api/photo: the header scan reads the beginning; the size is the whole file's.
+      reply = photoReply(this.o.kb, checkPhoto(this.o.kb.materials.photo, bytes.subarray(0, PHOTO_MAX_KB * 1024), bytes.length), "original");
     } catch (err) {
       this.log.warn({ channel: "wechaty", err: (err as Error).message }, "微信：读取图片失败");
       reply = render(this.o.kb.replies.photo_unchecked, baseVars(this.o.kb));
@@ -321,6 +340,7 @@ export async function startWechatyChannel(
   const { config, ...rest } = options;
   const channel = new WechatyChannel({
     ...rest,
+    dataDir: config.DATA_DIR,
     bot: buildWechaty(config),
     pace: {
       intervalMs: config.WECHATY_SEND_INTERVAL_MS,

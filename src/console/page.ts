@@ -496,14 +496,25 @@ $("elig-form").addEventListener("submit", async (e) => {
 // === Unanswered
 const KIND = { fallback: "未能回答", low_confidence: "把握不大", handoff: "转人工" };
 const when = (t) => new Date(t).toLocaleString("zh-CN", { hour12: false });
-async function loadUnanswered() {
+// One page of groups at a time (the log may hold thousands): ?page=&limit=, with the total for the pager.
+let uPage = 1;
+const U_LIMIT = 20;
+async function loadUnanswered(page) {
   const box = $("unanswered");
+  if (typeof page === "number") uPage = page;
   try {
-    const data = await api("/unanswered" + ($("u-all").checked ? "?all=1" : ""));
+    let data = await api("/unanswered?page=" + uPage + "&limit=" + U_LIMIT + ($("u-all").checked ? "&all=1" : ""));
+    const pages = Math.max(1, Math.ceil(data.total / U_LIMIT));
+    // A page emptied by marking its last group: show the last page there is.
+    if (!data.groups.length && uPage > pages) { uPage = pages; data = await api("/unanswered?page=" + uPage + "&limit=" + U_LIMIT + ($("u-all").checked ? "&all=1" : "")); }
     const badge = $("unanswered-count");
     badge.hidden = !data.openGroups;
     badge.textContent = String(data.openGroups);
     if (!data.groups.length) { box.replaceChildren(h("p", { class: "hint" }, "暂无未处理的问题。")); return; }
+    const pager = pages > 1 ? h("div", { class: "toolbar pager" },
+      h("button", { type: "button", disabled: uPage <= 1 ? "" : null, onclick: () => loadUnanswered(uPage - 1) }, "上一页"), " ",
+      h("span", { class: "hint" }, "第 " + uPage + " / " + pages + " 页（共 " + data.total + " 组）"), " ",
+      h("button", { type: "button", disabled: uPage >= pages ? "" : null, onclick: () => loadUnanswered(uPage + 1) }, "下一页")) : null;
     box.replaceChildren(...data.groups.map((g) => h("div", { class: "card group" + (g.handled ? " done" : ""), "data-group": g.id },
       h("div", { class: "head" }, h("span", { class: "q" }, g.text), " ",
         h("span", { class: "count" }, "共 " + g.count + " 次" + (g.handled ? "（已处理）" : g.open < g.count ? "（未处理 " + g.open + "）" : ""))),
@@ -513,7 +524,7 @@ async function loadUnanswered() {
         (g.intent ? " · 机器人理解为：" + (g.intentLabel || g.intent) : "")),
       h("div", {},
         h("button", { type: "button", onclick: () => { showTab(tabs[0]); q.value = g.text; runSearch(); } }, "搜索答案"), " ",
-        g.handled ? null : h("button", { type: "button", class: "primary", onclick: (e) => markHandled(g, e.target) }, "标记已处理")))));
+        g.handled ? null : h("button", { type: "button", class: "primary", onclick: (e) => markHandled(g, e.target) }, "标记已处理")))), ...(pager ? [pager] : []));
   } catch (err) {
     box.replaceChildren(h("p", { role: "alert" }, "加载失败：" + err.message));
   }
@@ -536,8 +547,8 @@ async function loadFeedback() {
   }
 }
 $("u-refresh").addEventListener("click", loadFeedback);
-$("u-refresh").addEventListener("click", loadUnanswered);
-$("u-all").addEventListener("change", loadUnanswered);
-api("/unanswered").then((d) => { const b = $("unanswered-count"); b.hidden = !d.openGroups; b.textContent = String(d.openGroups); }).catch(() => {});
+$("u-refresh").addEventListener("click", () => loadUnanswered());
+$("u-all").addEventListener("change", () => loadUnanswered(1));
+api("/unanswered?limit=1").then((d) => { const b = $("unanswered-count"); b.hidden = !d.openGroups; b.textContent = String(d.openGroups); }).catch(() => {});
 if (q.value) runSearch();
 `;

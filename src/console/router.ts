@@ -11,12 +11,11 @@ import { clientKey } from "../server/rate-limit.js";
 import type { Engine } from "../engine/engine.js";
 import type { Knowledge } from "../knowledge/load.js";
 import { parseProfile } from "../eligibility/profile.js";
-import { normalise } from "../nlu/normalize.js";
 import { evaluate } from "../eligibility/rules.js";
 import { ConsoleAuth, type Session } from "./auth.js";
 import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
+import { unansweredQuery } from "./unanswered.js";
 import { ConsoleSearch } from "./search.js";
-import { cachedReader, groupUnanswered } from "./unanswered.js";
 import type { ChatLog } from "../engine/chat-log.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
 import { KnowledgeError } from "../knowledge/load.js";
@@ -112,7 +111,6 @@ export function consoleRouter(options: ConsoleOptions): Router {
   // The console's own views of the knowledge, built again when a publish has switched the engine's knowledge.
   const build = (kb: Knowledge) => {
     const search = new ConsoleSearch(kb, engine);
-    const understander = engine.understander;
     return {
       kb,
       search,
@@ -121,7 +119,6 @@ export function consoleRouter(options: ConsoleOptions): Router {
       fees: feesView(kb),
       occupations: occupationsView(kb),
       eligibility: eligibilityOptions(kb),
-      readEntities: cachedReader((text) => understander.entities.extract(normalise(text).text)),
     };
   };
   let built = build(fixedKb ?? engine.kb);
@@ -289,14 +286,11 @@ export function consoleRouter(options: ConsoleOptions): Router {
     });
   });
 
+  // One page of groups (grouped as the log was written), newest first: ?page=1&limit=20&all=1; with the total.
   router.get("/api/unanswered", async (req, res) => {
-    const limit = Math.min(5_000, Math.max(1, Number(req.query.limit) || 2_000));
-    const all = req.query.all === "1" || req.query.all === "true";
-    const entries = await engine.unanswered.recent(limit);
-    const v = views();
-    const groups = groupUnanswered(entries, v.readEntities).map((g) => ({ ...g, intentLabel: g.intent ? v.search.intentLabel(g.intent) : null }));
-    const openGroups = groups.filter((g) => !g.handled).length;
-    res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
+    const page = await engine.unanswered.groups(unansweredQuery(req.query));
+    const search = views().search;
+    res.json({ ...page, groups: page.groups.map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null })) });
   });
 
   // 👍/👎 given in the web chat, per answer intent, most rated first.

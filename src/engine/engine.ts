@@ -55,6 +55,8 @@ export const PARAMETRIC_INTENTS = [
 const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
 /** Words that join two questions in one message. */
 const JOINS = /分别|以及|还有|另外|和|，|,|；|;|？|\?/;
+/** The most parts of a message read for a second question (work per message stays bounded). */
+const MAX_PARTS = 8;
 /** White space inside a message: a chat's clause separator. */
 const SPACES = /(?<=\S)[\p{Z}\s]+(?=\S)/u;
 /** Intents never given as a second answer: they steer the conversation rather than answer a question. */
@@ -200,7 +202,7 @@ export class NoticeEngine {
     if (status === "fallback" || status === "handoff" || (status === "answered" && confidence < LOW_CONFIDENCE && intent !== "none")) {
       const kind = status === "fallback" ? "fallback" : status === "handoff" ? "handoff" : "low_confidence";
       void Promise.resolve(
-        this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind }),
+        this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind, entities: ctx.u?.entities }),
       ).catch((err) => this.logger.error({ err: (err as Error).message }, "unanswered log failed"));
     }
     return { replies: [reply], reply: structured, turnId: randomUUID(), ...(ctx.chosen ? { chosen: ctx.chosen } : {}), intent, confidence, status };
@@ -416,10 +418,11 @@ export class NoticeEngine {
     const spaced = SPACES.test(u.norm.raw);
     if (!u.byRule || !(JOINS.test(u.norm.text) || spaced)) return undefined;
     const present = presentEntities(u.entities);
-    const chunks = spaced ? u.norm.raw.split(SPACES).map((c) => this.understander.normalised(c)) : [u.norm.text];
+    const chunks = spaced ? u.norm.raw.split(SPACES, MAX_PARTS).map((c) => this.understander.normalised(c)) : [u.norm.text];
     const bests = chunks
-      .flatMap((c) => c.split(JOINS))
+      .flatMap((c) => c.split(JOINS, MAX_PARTS))
       .filter(Boolean)
+      .slice(0, MAX_PARTS)
       .map((part) => [...this.understander.classifier.ruleScores(part, present)].filter(([intent]) => !SINGLE.has(intent)).sort((x, y) => y[1] - x[1])[0])
       .filter((b): b is [string, number] => b !== undefined && b[1] >= SECOND_MIN);
     if (!bests.some(([intent]) => intent === first)) return undefined;

@@ -7,6 +7,11 @@ const toSimplified = OpenCC.Converter({ from: "twp", to: "cn" });
 const charsToSimplified = OpenCC.Converter({ from: "tw", to: "cn" });
 
 export const MAX_TEXT = 2000;
+/**
+ * The most UTF-16 code units of the normalised text: NFKC can make one character many (U+FDFA is 18), and every
+ * matcher reads this form, so it is cut again. Room for MAX_TEXT characters outside the BMP (two units each).
+ */
+export const MAX_NORMALISED = 2 * MAX_TEXT;
 
 export interface Normalised {
   /** What the user wrote, trimmed and cut to MAX_TEXT characters. */
@@ -23,8 +28,9 @@ const CONTROL = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
 
 /** `dialect`: word replacements applied after conversion to Simplified (Cantonese 喺 → 在), longest first. */
 export function normalise(input: string, dialect: [string, string][] = []): Normalised {
-  const raw = [...String(input ?? "")].slice(0, MAX_TEXT).join("").trim();
-  const nfkc = raw.normalize("NFKC").toLowerCase();
+  // Cut in code units first (cheap, and at least MAX_TEXT characters), then in characters.
+  const raw = [...String(input ?? "").slice(0, 2 * MAX_TEXT)].slice(0, MAX_TEXT).join("").trim();
+  const nfkc = cut(raw.normalize("NFKC").toLowerCase(), MAX_NORMALISED);
   // Traditional input is told by its characters; only then are Taiwan phrases converted too (a Simplified 程序
   // must not become 进程, which is what the Taiwan phrase table does with it).
   const chars = charsToSimplified(nfkc);
@@ -33,6 +39,13 @@ export function normalise(input: string, dialect: [string, string][] = []): Norm
   for (const [from, to] of dialect) if (text.includes(from)) text = text.split(from).join(to);
   const alt = traditional ? chars.replace(CONTROL, "") : undefined;
   return { raw, text, traditional, ...(alt && alt !== text ? { alt } : {}) };
+}
+
+/** The first `max` code units, without a lone high surrogate at the end. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const code = s.charCodeAt(max - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 const hasHan = (s: string) => /\p{Script=Han}/u.test(s);

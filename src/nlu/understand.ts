@@ -25,6 +25,13 @@ const BAYES_WEIGHT = 3;
 
 /** How many understood messages are kept. */
 const CACHE_SIZE = 5_000;
+/**
+ * How much memory the kept messages may take, estimated (see `sizeOf`): a count alone let a few hundred distinct
+ * long messages (characters NFKC expands, thousands of short words) fill the heap.
+ */
+const CACHE_BYTES = 16 * 2 ** 20;
+/** A message this long (after normalisation) is understood but not kept: long messages are seldom asked twice. */
+const CACHE_MAX_TEXT = 300;
 
 /** Below this the classifier's guess is not trusted. */
 export const MIN_CONFIDENCE = 0.45;
@@ -34,7 +41,8 @@ export class Understander {
   readonly entities: EntityExtractor;
   readonly classifier: IntentClassifier;
   private readonly dialect: [string, string][];
-  private readonly cache = new Map<string, Understanding>();
+  private readonly cache = new Map<string, { u: Understanding; bytes: number }>();
+  private cacheBytes = 0;
 
   constructor(kb: Knowledge) {
     const terms: string[] = [];
@@ -69,12 +77,24 @@ export class Understander {
       // Most recently used last: Map keeps insertion order, so the first key is the one to evict.
       this.cache.delete(input);
       this.cache.set(input, cached);
-      return cached;
+      return cached.u;
     }
     const u = this.analyse(input);
-    this.cache.set(input, u);
-    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    if (input.length > CACHE_MAX_TEXT || u.norm.text.length > CACHE_MAX_TEXT) return u;
+    const bytes = sizeOf(input, u);
+    this.cache.set(input, { u, bytes });
+    this.cacheBytes += bytes;
+    while (this.cache.size > CACHE_SIZE || this.cacheBytes > CACHE_BYTES) {
+      const [key, oldest] = this.cache.entries().next().value!;
+      this.cache.delete(key);
+      this.cacheBytes -= oldest.bytes;
+    }
     return u;
+  }
+
+  /** The kept messages and their estimated memory (tests). */
+  cacheStats(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.cacheBytes };
   }
 
   private analyse(input: string): Understanding {
@@ -111,6 +131,16 @@ export class Understander {
     const confidence = top ? round(top.score * Math.min(1, coverage * 1.5)) : 0;
     return { norm, tokens, entities, intent: top && confidence >= MIN_CONFIDENCE ? top.intent : "none", confidence, byRule: false, ranked, ruleScores: rules };
   }
+}
+
+/**
+ * A generous estimate of what an understanding holds in V8's heap: two bytes a character for every string (the key,
+ * the texts, each token) plus an object's worth per token, entity and ranked intent, and a fixed part.
+ */
+function sizeOf(input: string, u: Understanding): number {
+  let chars = input.length + u.norm.raw.length + u.norm.text.length + (u.norm.alt?.length ?? 0);
+  for (const t of u.tokens) chars += t.length;
+  return 2 * chars + 48 * (u.tokens.length + u.ranked.length + u.ruleScores.size) + 2 * JSON.stringify(u.entities).length + 1_024;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

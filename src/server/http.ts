@@ -13,7 +13,9 @@
  *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
- * 413 body over 64 KB, 415 not JSON, 429 over a rate limit (per user id and per IP), 500 anything else.
+ * 408 a picture not received within its deadline, 413 body over 64 KB (pictures: PHOTO_MAX_KB, 2 MB), 415 not JSON
+ * (pictures: not JPEG or PNG, or compressed), 429 over a rate limit (per user id and per IP; pictures: uploads in
+ * flight per client and in all), 500 anything else.
  */
 import { createHash } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
@@ -23,7 +25,7 @@ import type { Knowledge } from "../knowledge/load.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "../config.js";
 import { evaluateInput } from "../eligibility/profile.js";
-import { checkPhoto, photoReply } from "../channels/photo-check.js";
+import { checkPhoto, photoReply, PHOTO_MAX_KB } from "../channels/photo-check.js";
 import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
 import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
@@ -31,8 +33,23 @@ import { ChatIdentity } from "./identity.js";
 import { MemoryChatLog, type ChatLog, type FeedbackValue, type TranscriptTurn } from "../engine/chat-log.js";
 
 export const BODY_LIMIT = "64kb";
-/** Largest picture /api/photo reads (far above the spec's maximum, so a too-large photo is told what to fix). */
-export const PHOTO_LIMIT = "20mb";
+/** Largest picture /api/photo reads by default (PHOTO_MAX_KB): the spec's 40–80 KB with room for a camera's original. */
+export const PHOTO_LIMIT = `${PHOTO_MAX_KB}kb`;
+/** Content types /api/photo takes: JPEG (the spec's format), PNG, and a file of unknown type (checked by its bytes). */
+const PHOTO_TYPES = new Set(["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"]);
+
+export interface PhotoLimits {
+  /** Largest picture read (bytes); a longer body is refused with 413 and not read further. */
+  maxBytes: number;
+  /** Uploads one client (IP, an IPv6 client by its /56) may have in flight; more get 429. */
+  perClient: number;
+  /** Uploads in flight in all; more get 429. */
+  total: number;
+  /** The whole body must arrive within this (ms), or 408 (a slow sender holds no slot for long). */
+  bodyTimeoutMs: number;
+}
+
+export const DEFAULT_PHOTO_LIMITS: PhotoLimits = { maxBytes: PHOTO_MAX_KB * 1024, perClient: 2, total: 16, bodyTimeoutMs: 10_000 };
 /** Longest question accepted on /api/chat, in characters. */
 export const MAX_TEXT_CHARS = 2000;
 
@@ -40,9 +57,11 @@ export interface HttpAppOptions {
   kb: Knowledge;
   engine: Engine;
   config: Pick<Config, "RATE_LIMIT_PER_MINUTE"> &
-    Partial<Pick<Config, "RATE_LIMIT_PER_IP_PER_MINUTE" | "TRUST_PROXY" | "WEB_EMBED_ORIGINS" | "CHAT_SECRET" | "CHAT_IDLE_MINUTES" | "API_KEYS">>;
+    Partial<Pick<Config, "RATE_LIMIT_PER_IP_PER_MINUTE" | "TRUST_PROXY" | "WEB_EMBED_ORIGINS" | "CHAT_SECRET" | "CHAT_IDLE_MINUTES" | "API_KEYS" | "PHOTO_MAX_KB">>;
   /** The web chat's transcripts and feedback (default: in memory). */
   chatLog?: ChatLog;
+  /** /api/photo's limits (default DEFAULT_PHOTO_LIMITS, maxBytes from PHOTO_MAX_KB); tests shorten them. */
+  photoLimits?: Partial<PhotoLimits>;
   logger?: Log;
   /** Reported by /healthz (package.json's version). */
   version?: string;
@@ -344,21 +363,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   // The web chat's photo check: the file as it will be uploaded to the platform (no WeChat compression on the way).
-  app.post("/api/photo", express.raw({ type: ["image/*", "application/octet-stream"], limit: PHOTO_LIMIT }), (req, res) => {
-    if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "unsupported_media_type", "请求体应为图片文件（Content-Type: image/jpeg 等）");
-    if (!req.body.length) throw new HttpError(400, "empty_body", "没有收到图片");
-    const kb = knowledge();
-    const check = checkPhoto(kb.materials.photo, req.body);
-    res.json({
-      ok: check.ok,
-      format: check.format ?? null,
-      width: check.width ?? null,
-      height: check.height ?? null,
-      sizeKB: Math.round(check.sizeKB * 10) / 10,
-      problems: check.problems,
-      reply: photoReply(kb, check),
-    });
-  });
+  app.post("/api/photo", photoRoute(knowledge, clientKey, {
+    ...DEFAULT_PHOTO_LIMITS,
+    ...(config.PHOTO_MAX_KB ? { maxBytes: config.PHOTO_MAX_KB * 1024 } : {}),
+    ...options.photoLimits,
+  }));
 
   for (const path of ["/api/chat", "/api/chat/reset", "/api/feedback", "/api/eligibility", "/api/photo"]) {
     app.all(path, (_req, res) => sendError(res, 405, "method_not_allowed", "只接受 POST 请求", { Allow: "POST" }));
@@ -408,4 +417,97 @@ export function createHttpApp(options: HttpAppOptions): Express {
   };
   app.use(onError);
   return app;
+}
+
+/**
+ * POST /api/photo: the body streamed and counted, kept only up to the limit, never decompressed; the picture measured
+ * from its header (photo-check's bounded scan). Refused before reading: a compressed body (Content-Encoding other
+ * than identity, 415), a type other than JPEG or PNG (415), a declared length over the limit (413), a client with
+ * `perClient` uploads in flight or a service with `total` (429). While reading: past the limit 413, and the body not
+ * complete within `bodyTimeoutMs` 408; either way the rest is not kept and the connection is closed.
+ */
+function photoRoute(knowledge: () => Knowledge, keyOf: (ip: string | undefined) => string, limits: PhotoLimits): RequestHandler {
+  const inFlight = new Map<string, number>();
+  let total = 0;
+  const maxKB = Math.round(limits.maxBytes / 1024);
+  return (req, res) => {
+    // The knowledge in use now (a publish switches it): the spec and the reply's words.
+    const kb = knowledge();
+    const spec = kb.materials.photo;
+    const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+      if (res.headersSent) return;
+      // The unread rest of the body is not waited for: the connection closes once the answer is out.
+      sendError(res, status, code, message, { Connection: "close", ...headers });
+      res.once("finish", () => {
+        if (!req.complete) setImmediate(() => req.socket?.destroy());
+      });
+    };
+    const encoding = String(req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+    if (encoding !== "identity" && encoding !== "") {
+      return refuse(415, "unsupported_encoding", "不接受压缩的上传（Content-Encoding），请直接上传照片文件");
+    }
+    const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+    if (!PHOTO_TYPES.has(type)) {
+      return refuse(415, "unsupported_media_type", `请上传 JPEG 或 PNG 图片（报名照片要求 ${spec.format} 格式，Content-Type: image/jpeg）`);
+    }
+    const declared = Number(req.headers["content-length"]);
+    if (declared > limits.maxBytes) return refuse(413, "body_too_large", `图片过大（上限 ${maxKB}KB；照片要求 ${spec.minSizeKB}–${spec.maxSizeKB}KB）`);
+    const key = keyOf(req.ip);
+    const mine = inFlight.get(key) ?? 0;
+    if (mine >= limits.perClient || total >= limits.total) {
+      return refuse(429, "too_many_uploads", "正在检查的照片过多，请等上一张检查完再试", { "Retry-After": "5" });
+    }
+    inFlight.set(key, mine + 1);
+    total++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      total--;
+      const n = (inFlight.get(key) ?? 1) - 1;
+      if (n > 0) inFlight.set(key, n);
+      else inFlight.delete(key);
+    };
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let done = false;
+    const finish = (status?: number, code?: string, message?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      chunks.length = 0;
+      release();
+      if (status) {
+        // Whatever else arrives is dropped, not kept (the socket closes once the answer is out).
+        req.removeListener("data", onData);
+        req.resume();
+        refuse(status, code!, message!);
+      }
+    };
+    const deadline = setTimeout(() => finish(408, "body_timeout", "上传超时，请重新上传照片"), limits.bodyTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limits.maxBytes) return finish(413, "body_too_large", `图片过大（上限 ${maxKB}KB；照片要求 ${spec.minSizeKB}–${spec.maxSizeKB}KB）`);
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("error", () => finish());
+    res.once("close", () => finish());
+    req.once("end", () => {
+      if (done) return;
+      const body = Buffer.concat(chunks, received);
+      finish();
+      if (!body.length) return sendError(res, 400, "empty_body", "没有收到图片");
+      const check = checkPhoto(spec, body);
+      res.json({
+        ok: check.ok,
+        format: check.format ?? null,
+        width: check.width ?? null,
+        height: check.height ?? null,
+        sizeKB: Math.round(check.sizeKB * 10) / 10,
+        problems: check.problems,
+        reply: photoReply(kb, check),
+      });
+    });
+  };
 }

@@ -1,6 +1,6 @@
 /** Chooses the session store and the unanswered-question log from the configuration. */
 import { MemoryStore, type SessionStore } from "../engine/session.js";
-import { MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
+import { DAY_MS, DEFAULT_RETENTION_DAYS, MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
 import type { SharedWindowCounter } from "../server/rate-limit.js";
@@ -26,7 +26,8 @@ export interface Stores {
   knowledgeBus?: (onDirs: (dirs: string[]) => void, onError?: (err: Error) => void) => Promise<KnowledgeBus>;
 }
 
-export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL">;
+export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL"> &
+  Partial<Pick<Config, "UNANSWERED_RETENTION_DAYS">>;
 
 export interface StoreOptions {
   /**
@@ -44,12 +45,13 @@ export interface StoreOptions {
  */
 export async function createStores(config: StoreConfig, options: StoreOptions = {}): Promise<Stores> {
   const ttlMs = config.SESSION_TTL_MINUTES * 60_000;
+  const unansweredRetentionMs = (config.UNANSWERED_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS) * DAY_MS;
   switch (config.SESSION_STORE) {
     case "memory":
       return {
         kind: "memory",
         sessions: new MemoryStore(ttlMs),
-        unanswered: new MemoryUnansweredLog(),
+        unanswered: new MemoryUnansweredLog(undefined, unansweredRetentionMs),
         shared: new MemorySharedKeys(),
         chatLog: new MemoryChatLog(ttlMs),
         location: "memory",
@@ -59,7 +61,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
       if (!config.REDIS_URL) throw new Error("配置错误（环境变量）：\n  REDIS_URL: SESSION_STORE=redis 时必须设置");
       // Loaded only when chosen: ioredis adds to every start-up otherwise.
       const { connectRedis, safeUrl } = await import("./redis.js");
-      const r = await connectRedis({ url: config.REDIS_URL, ttlMs, prefix: options.redisPrefix, onError: options.onError });
+      const r = await connectRedis({ url: config.REDIS_URL, ttlMs, unansweredRetentionMs, prefix: options.redisPrefix, onError: options.onError });
       const { RedisChatLog } = await import("./chat-log-redis.js");
       const chatLog = new RedisChatLog(r.redis, options.redisPrefix ?? "zhineng:", ttlMs);
       return {
@@ -76,7 +78,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
     }
     case "sqlite":
     default: {
-      const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, onCheckpointError: options.onError });
+      const db = new SqliteDb({ dir: config.DATA_DIR, ttlMs, unansweredRetentionMs, onCheckpointError: options.onError });
       const chatLog = new SqliteChatLog(db.db, ttlMs);
       const close = async () => {
         await chatLog.close();

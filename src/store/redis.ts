@@ -9,8 +9,11 @@ import { randomUUID } from "node:crypto";
 import { Redis, type Result } from "ioredis";
 import { LockTimeoutError, StaleLockError, type Session, type SessionStore, type UserLock } from "../engine/session.js";
 import type { KnowledgeBus } from "../knowledge/registry.js";
-import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
-import { clip, parseSession } from "./sqlite.js";
+import {
+  DAY_MS, DEFAULT_RETENTION_DAYS, groupId, groupView, MAX_GROUPS, pageOf, prepareEntry,
+  type GroupPage, type GroupQuery, type GroupState, type StoredUnanswered, type UnansweredEntry, type UnansweredLog,
+} from "../engine/unanswered.js";
+import { parseSession } from "./sqlite.js";
 import { RedisSharedKeys } from "./shared-keys.js";
 
 export interface RedisOptions {
@@ -19,6 +22,8 @@ export interface RedisOptions {
   /** Every key starts with this, so one Redis can serve several deployments (or tests) apart. */
   prefix?: string;
   maxUnanswered?: number;
+  /** Unanswered entries and groups older than this are deleted (UNANSWERED_RETENTION_DAYS; default 90 days). */
+  unansweredRetentionMs?: number;
   /** Connection errors after start-up (Redis restarts, network); turns meanwhile fail with the engine's apology. */
   onError?: (err: Error) => void;
   /** How long a conversation's lock lasts unless released (a crashed holder's lock frees itself after this). */
@@ -73,12 +78,118 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+// Adds an entry to its group (found by its question key, else by its sense, else the group its key would start),
+// as src/engine/unanswered.ts addToGroup does, and drops what is past the retention or beyond the bounds.
+// KEYS: groups (hash gid → json), order (zset gid by last seen), open (zset of open groups), keys (hash key → gid),
+// refs (hash newest entry id → gid), entries, handled. ARGV: entry json {id, at, text, channel, kind, intent, named,
+// signature}, key, sense or "", new gid, max groups, cutoff (ms).
+const GROUP_SCRIPT = `
+local e = cjson.decode(ARGV[1])
+local gid = redis.call('HGET', KEYS[4], ARGV[2])
+if (not gid) and ARGV[3] ~= '' then gid = redis.call('HGET', KEYS[4], ARGV[3]) end
+local g = nil
+if gid then
+  local j = redis.call('HGET', KEYS[1], gid)
+  if j then g = cjson.decode(j) end
+end
+if not g then
+  local j = redis.call('HGET', KEYS[1], ARGV[4])
+  if j then g = cjson.decode(j) end
+end
+if not g then
+  g = {id = ARGV[4], ref = e.id, text = e.text, variants = {}, count = 0, open = 0, firstSeen = e.at, lastSeen = e.at,
+       kinds = {}, channels = {}, intents = {}, entities = e.signature}
+else
+  if type(g.variants) ~= 'table' then g.variants = {} end
+  if type(g.channels) ~= 'table' then g.channels = {} end
+  if e.text ~= g.text then
+    local v = {g.text}
+    for _, x in ipairs(g.variants) do
+      if x ~= e.text and x ~= g.text and #v < 5 then v[#v + 1] = x end
+    end
+    g.variants = v
+  end
+  redis.call('HDEL', KEYS[5], tostring(g.ref))
+end
+g.text = e.text
+if e.id > g.ref then g.ref = e.id end
+g.count = g.count + 1
+g.open = g.open + 1
+if e.at < g.firstSeen then g.firstSeen = e.at end
+if e.at > g.lastSeen then g.lastSeen = e.at end
+g.kinds[e.kind] = (g.kinds[e.kind] or 0) + 1
+local seen = false
+for _, c in ipairs(g.channels) do if c == e.channel then seen = true end end
+if not seen and #g.channels < 10 then g.channels[#g.channels + 1] = e.channel end
+if e.named == 1 then g.intents[e.intent] = (g.intents[e.intent] or 0) + 1 end
+if next(g.entities) == nil and next(e.signature) ~= nil then g.entities = e.signature end
+redis.call('HSET', KEYS[1], g.id, cjson.encode(g))
+redis.call('ZADD', KEYS[2], g.lastSeen, g.id)
+redis.call('ZADD', KEYS[3], g.lastSeen, g.id)
+redis.call('HSET', KEYS[4], ARGV[2], g.id)
+if ARGV[3] ~= '' then redis.call('HSETNX', KEYS[4], ARGV[3], g.id) end
+redis.call('HSET', KEYS[5], tostring(g.ref), g.id)
+-- Past the retention, or beyond the bound: the oldest groups go (a hundred at a time).
+local cutoff = tonumber(ARGV[6])
+local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. cutoff, 'LIMIT', 0, 100)
+local n = redis.call('ZCARD', KEYS[2]) - #old - tonumber(ARGV[5])
+if n > 0 then
+  for _, x in ipairs(redis.call('ZRANGE', KEYS[2], #old, #old + math.min(n, 100) - 1)) do old[#old + 1] = x end
+end
+for _, x in ipairs(old) do
+  local j = redis.call('HGET', KEYS[1], x)
+  if j then redis.call('HDEL', KEYS[5], tostring(cjson.decode(j).ref)) end
+  redis.call('HDEL', KEYS[1], x)
+  redis.call('ZREM', KEYS[2], x)
+  redis.call('ZREM', KEYS[3], x)
+end
+-- Keys of groups that went are dropped with the whole index when it grows past three per group.
+if redis.call('HLEN', KEYS[4]) > 3 * tonumber(ARGV[5]) + 1000 then redis.call('DEL', KEYS[4]) end
+for i = 1, 100 do
+  local first = redis.call('ZRANGE', KEYS[6], 0, 0)
+  if #first == 0 then break end
+  local space = string.find(first[1], ' ')
+  local entry = cjson.decode(string.sub(first[1], space + 1))
+  if entry.at >= cutoff then break end
+  redis.call('ZREM', KEYS[6], first[1])
+  redis.call('ZREM', KEYS[7], string.sub(first[1], 1, space - 1))
+end
+return g.id
+`;
+
+// Marks groups handled by their newest entry id (one asked again since has a newer one and stays open).
+// KEYS: groups, open, refs. ARGV: ids.
+const MARK_SCRIPT = `
+local n = 0
+for _, id in ipairs(ARGV) do
+  local gid = redis.call('HGET', KEYS[3], id)
+  if gid then
+    local j = redis.call('HGET', KEYS[1], gid)
+    if j then
+      local g = cjson.decode(j)
+      if tostring(g.ref) == id then
+        g.open = 0
+        redis.call('HSET', KEYS[1], gid, cjson.encode(g))
+        redis.call('ZREM', KEYS[2], gid)
+        n = n + 1
+      end
+    end
+  end
+end
+return n
+`;
+
 declare module "ioredis" {
   interface RedisCommander<Context> {
     zhinengRecordUnanswered(seq: string, entries: string, handled: string, json: string, max: number): Result<number, Context>;
     zhinengAcquire(lock: string, fence: string, session: string, lockTtl: number, fenceTtl: number): Result<[number, string | null] | null, Context>;
     zhinengFencedSet(session: string, fence: string, lock: string, json: string, ttl: number, token: number): Result<number, Context>;
     zhinengRelease(lock: string, token: number): Result<number, Context>;
+    zhinengGroupUnanswered(
+      groups: string, order: string, open: string, keys: string, refs: string, entries: string, handled: string,
+      entry: string, key: string, sense: string, gid: string, maxGroups: number, cutoff: number,
+    ): Result<string, Context>;
+    zhinengMarkUnanswered(groups: string, open: string, refs: string, ...ids: string[]): Result<number, Context>;
   }
 }
 
@@ -144,9 +255,11 @@ export class RedisStores {
     redis.defineCommand("zhinengAcquire", { numberOfKeys: 3, lua: ACQUIRE_SCRIPT });
     redis.defineCommand("zhinengFencedSet", { numberOfKeys: 3, lua: FENCED_SET_SCRIPT });
     redis.defineCommand("zhinengRelease", { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    redis.defineCommand("zhinengGroupUnanswered", { numberOfKeys: 7, lua: GROUP_SCRIPT });
+    redis.defineCommand("zhinengMarkUnanswered", { numberOfKeys: 3, lua: MARK_SCRIPT });
     this.sessions = new RedisSessionStore(redis, prefix, options.ttlMs, options.lockTtlMs, options.lockWaitMs);
     this.rates = new RedisRateCounter(redis, prefix);
-    this.unanswered = new RedisUnansweredLog(redis, prefix, options.maxUnanswered ?? 100_000);
+    this.unanswered = new RedisUnansweredLog(redis, prefix, options.maxUnanswered ?? 100_000, options.unansweredRetentionMs);
     this.shared = new RedisSharedKeys(redis, prefix);
   }
 
@@ -322,22 +435,40 @@ export class RedisUnansweredLog implements UnansweredLog {
   readonly seqKey: string;
   readonly entriesKey: string;
   readonly handledKey: string;
+  /** The groups (hash), their order by last seen (zset), the open ones (zset), question keys and entry refs (hashes). */
+  readonly groupKeys: { groups: string; order: string; open: string; keys: string; refs: string };
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly max: number,
+    private readonly retentionMs = DEFAULT_RETENTION_DAYS * DAY_MS,
+    private readonly now: () => number = Date.now,
   ) {
     this.seqKey = `${prefix}unanswered:seq`;
     this.entriesKey = `${prefix}unanswered:entries`;
     this.handledKey = `${prefix}unanswered:handled`;
+    this.groupKeys = {
+      groups: `${prefix}unanswered:groups`,
+      order: `${prefix}unanswered:order`,
+      open: `${prefix}unanswered:open`,
+      keys: `${prefix}unanswered:keys`,
+      refs: `${prefix}unanswered:refs`,
+    };
   }
 
-  async record(e: UnansweredEntry): Promise<void> {
+  async record(entry: UnansweredEntry): Promise<void> {
     if (this.closed) return;
-    const json = JSON.stringify({ ...e, text: clip(e.text) });
+    const e = prepareEntry(entry);
+    const { key, sense, signature, ...stored } = e;
     try {
-      await this.redis.zhinengRecordUnanswered(this.seqKey, this.entriesKey, this.handledKey, json, this.max);
+      const id = await this.redis.zhinengRecordUnanswered(this.seqKey, this.entriesKey, this.handledKey, JSON.stringify(stored), this.max);
+      const k = this.groupKeys;
+      const json = JSON.stringify({ id, at: e.at, text: e.text, channel: e.channel, kind: e.kind, intent: e.intent, named: sense ? 1 : 0, signature });
+      await this.redis.zhinengGroupUnanswered(
+        k.groups, k.order, k.open, k.keys, k.refs, this.entriesKey, this.handledKey,
+        json, key, sense ?? "", groupId(key), MAX_GROUPS, this.now() - this.retentionMs,
+      );
     } catch (err) {
       // The engine logs a failed write; one that raced close() is not worth a line.
       if (!this.closed) throw err;
@@ -357,9 +488,30 @@ export class RedisUnansweredLog implements UnansweredLog {
     return parsed.map((p, i) => ({ ...p.entry, id: p.id, handled: scores[i] !== null }));
   }
 
+  async groups(query: GroupQuery): Promise<GroupPage> {
+    const { page, limit, offset } = pageOf(query);
+    const k = this.groupKeys;
+    const [ids, total, openGroups] = await Promise.all([
+      this.redis.zrevrange(query.all ? k.order : k.open, offset, offset + limit - 1),
+      this.redis.zcard(query.all ? k.order : k.open),
+      this.redis.zcard(k.open),
+    ]);
+    const rows = ids.length ? await this.redis.hmget(k.groups, ...ids) : [];
+    const groups = rows
+      .filter((r): r is string => r !== null)
+      .map((r) => {
+        // Lua's cjson writes an empty list as {}.
+        const g = JSON.parse(r) as GroupState;
+        return groupView({ ...g, variants: Array.isArray(g.variants) ? g.variants : [], channels: Array.isArray(g.channels) ? g.channels : [] });
+      });
+    return { groups, total, openGroups, page, limit };
+  }
+
   async markHandled(ids: number[]): Promise<void> {
     const valid = ids.filter((id) => Number.isSafeInteger(id) && id > 0);
     if (!valid.length) return;
     await this.redis.zadd(this.handledKey, ...valid.flatMap((id) => [id, String(id)]));
+    const k = this.groupKeys;
+    await this.redis.zhinengMarkUnanswered(k.groups, k.open, k.refs, ...valid.map(String));
   }
 }

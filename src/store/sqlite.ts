@@ -3,11 +3,14 @@
  * Every write is committed before the turn's reply leaves the engine, so a killed process loses no finished turn.
  * Writes of turns that finish together are committed together (group commit, see SqliteSessionStore.set).
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Session, SessionStore } from "../engine/session.js";
-import type { StoredUnanswered, UnansweredEntry, UnansweredLog } from "../engine/unanswered.js";
+import {
+  addToGroup, DAY_MS, DEFAULT_RETENTION_DAYS, groupView, MAX_GROUPS, pageOf, prepareEntry,
+  type GroupPage, type GroupQuery, type GroupState, type StoredUnanswered, type UnansweredEntry, type UnansweredLog,
+} from "../engine/unanswered.js";
 import { Checkpointer } from "./checkpointer.js";
 import { SqliteSharedKeys } from "./shared-keys.js";
 
@@ -22,6 +25,8 @@ export interface SqliteOptions {
   purgeEveryMs?: number;
   /** The unanswered log keeps this many newest entries. */
   maxUnanswered?: number;
+  /** Unanswered entries and groups older than this are deleted (UNANSWERED_RETENTION_DAYS; default 90 days). */
+  unansweredRetentionMs?: number;
   /** How often a worker thread checkpoints the WAL (0: SQLite's automatic checkpoints, on the writing thread). */
   checkpointEveryMs?: number;
   /** The checkpoint thread failed and SQLite's own checkpoints took over (the server logs it). */
@@ -69,8 +74,9 @@ export class SqliteDb {
   private purging = false;
 
   constructor(options: SqliteOptions) {
-    mkdirSync(options.dir, { recursive: true });
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     this.file = resolve(join(options.dir, SQLITE_FILE));
+    privateFiles(options.dir, this.file);
     this.db = new Database(this.file);
     try {
       this.db.pragma("journal_mode = WAL");
@@ -95,7 +101,7 @@ export class SqliteDb {
     }
     const now = options.now ?? Date.now;
     this.sessions = new SqliteSessionStore(this.db, options.ttlMs, now);
-    this.unanswered = new SqliteUnansweredLog(this.db, options.maxUnanswered ?? 100_000);
+    this.unanswered = new SqliteUnansweredLog(this.db, options.maxUnanswered ?? 100_000, options.unansweredRetentionMs ?? DEFAULT_RETENTION_DAYS * DAY_MS, now);
     this.shared = new SqliteSharedKeys(this.db, now);
     this.purge();
     const every = options.purgeEveryMs ?? 5 * 60_000;
@@ -143,6 +149,27 @@ export class SqliteDb {
       } finally {
         this.db.close();
       }
+    }
+  }
+}
+
+/**
+ * The data directory readable by the service's user only (0700), and the database and its -wal and -shm files 0600:
+ * they hold conversations and what callers typed. SQLite gives -wal and -shm the database file's permissions, so the
+ * file is created 0600 before SQLite opens it; files left by an older version are tightened.
+ */
+export function privateFiles(dir: string, file: string): void {
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    // A directory we do not own (a mounted volume): its owner decides.
+  }
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      // Not there (yet).
     }
   }
 }
@@ -304,19 +331,79 @@ export class SqliteUnansweredLog implements UnansweredLog {
   private readonly handledStmt: Database.Statement<[number]>;
   private readonly trimStmt: Database.Statement<[number]>;
   private readonly markMany: (ids: number[]) => void;
+  private readonly writeEntry: (e: ReturnType<typeof prepareEntry>) => void;
+  private readonly stmts: Record<string, Database.Statement>;
 
   constructor(
     db: Database.Database,
     private readonly max: number,
+    private readonly retentionMs = DEFAULT_RETENTION_DAYS * DAY_MS,
+    private readonly now: () => number = Date.now,
   ) {
+    // The groups, kept up to date as entries are written (tables of their own: no schema version of the log's).
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS unanswered_groups (
+        id TEXT PRIMARY KEY,
+        ref INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        open INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS unanswered_groups_last ON unanswered_groups (last_seen);
+      CREATE TABLE IF NOT EXISTS unanswered_keys (
+        key TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `);
     this.insertStmt = db.prepare(
       "INSERT INTO unanswered (at, user_id, channel, text, intent, confidence, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.recentStmt = db.prepare("SELECT * FROM unanswered ORDER BY id DESC LIMIT ?");
     this.handledStmt = db.prepare("UPDATE unanswered SET handled = 1 WHERE id = ?");
     this.trimStmt = db.prepare("DELETE FROM unanswered WHERE id <= (SELECT max(id) FROM unanswered) - ?");
+    this.stmts = {
+      groupOfKey: db.prepare("SELECT g.data, g.open FROM unanswered_keys k JOIN unanswered_groups g ON g.id = k.group_id WHERE k.key = ?"),
+      groupById: db.prepare("SELECT data, open FROM unanswered_groups WHERE id = ?"),
+      upsertGroup: db.prepare(
+        "INSERT INTO unanswered_groups (id, ref, last_seen, open, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ref = excluded.ref, last_seen = excluded.last_seen, open = excluded.open, data = excluded.data",
+      ),
+      setKey: db.prepare("INSERT INTO unanswered_keys (key, group_id) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET group_id = excluded.group_id"),
+      addKey: db.prepare("INSERT OR IGNORE INTO unanswered_keys (key, group_id) VALUES (?, ?)"),
+      pageAll: db.prepare("SELECT data, open FROM unanswered_groups ORDER BY last_seen DESC, ref DESC LIMIT ? OFFSET ?"),
+      pageOpen: db.prepare("SELECT data, open FROM unanswered_groups WHERE open > 0 ORDER BY last_seen DESC, ref DESC LIMIT ? OFFSET ?"),
+      countAll: db.prepare("SELECT count(*) AS n FROM unanswered_groups"),
+      countOpen: db.prepare("SELECT count(*) AS n FROM unanswered_groups WHERE open > 0"),
+      // Marking is rare (a click of staff): a scan of at most MAX_GROUPS rows, instead of an index every write updates.
+      markGroup: db.prepare("UPDATE unanswered_groups SET open = 0 WHERE ref = ?"),
+      // Oldest first by id (no index on at: entries are written in time order), a thousand at a time.
+      expireEntries: db.prepare("DELETE FROM unanswered WHERE id IN (SELECT id FROM unanswered ORDER BY id LIMIT 1000) AND at < ?"),
+      expireGroups: db.prepare("DELETE FROM unanswered_groups WHERE id IN (SELECT id FROM unanswered_groups WHERE last_seen < ? LIMIT 1000)"),
+      trimGroups: db.prepare(
+        "DELETE FROM unanswered_groups WHERE id IN (SELECT id FROM unanswered_groups ORDER BY last_seen DESC LIMIT 1000 OFFSET ?)",
+      ),
+      orphanKeys: db.prepare(
+        "DELETE FROM unanswered_keys WHERE key IN (SELECT k.key FROM unanswered_keys k LEFT JOIN unanswered_groups g ON g.id = k.group_id WHERE g.id IS NULL LIMIT 5000)",
+      ),
+    };
     this.markMany = db.transaction((ids: number[]) => {
       for (const id of ids) this.handledStmt.run(id);
+      // A group is marked by its newest entry: one asked again since (a newer ref) stays open.
+      for (const id of ids) this.stmts.markGroup.run(id);
+    });
+    this.writeEntry = db.transaction((e: ReturnType<typeof prepareEntry>) => {
+      const id = Number(this.insertStmt.run(e.at, e.userId, e.channel, e.text, e.intent, e.confidence, e.kind).lastInsertRowid);
+      const found = (this.stmts.groupOfKey.get(e.key) ?? (e.sense ? this.stmts.groupOfKey.get(e.sense) : undefined)) as { data: string; open: number } | undefined;
+      let existing = found ? (JSON.parse(found.data) as GroupState) : undefined;
+      if (existing) existing.open = found!.open;
+      else {
+        // A group whose keys were cleared but which still lives under the same id.
+        const same = this.stmts.groupById.get(addToGroup(undefined, e, id).id) as { data: string; open: number } | undefined;
+        if (same) existing = { ...(JSON.parse(same.data) as GroupState), open: same.open };
+      }
+      const g = addToGroup(existing, e, id);
+      this.stmts.upsertGroup.run(g.id, g.ref, g.lastSeen, g.open, JSON.stringify(g));
+      this.stmts.setKey.run(e.key, g.id);
+      if (e.sense) this.stmts.addKey.run(e.sense, g.id);
     });
   }
 
@@ -324,7 +411,7 @@ export class SqliteUnansweredLog implements UnansweredLog {
     // The engine records after the reply is composed; a record racing a shutdown is dropped, not thrown.
     if (this.closed) return;
     try {
-      this.insertStmt.run(e.at, e.userId, e.channel, clip(e.text), e.intent, e.confidence, e.kind);
+      this.writeEntry(prepareEntry(e));
     } catch (err) {
       // A rejection, not a throw: the engine calls this after the turn and only catches rejections (and logs them).
       return Promise.reject(err);
@@ -346,12 +433,26 @@ export class SqliteUnansweredLog implements UnansweredLog {
     }));
   }
 
+  async groups(query: GroupQuery): Promise<GroupPage> {
+    const { page, limit, offset } = pageOf(query);
+    const rows = (query.all ? this.stmts.pageAll : this.stmts.pageOpen).all(limit, offset) as { data: string; open: number }[];
+    const openGroups = (this.stmts.countOpen.get() as { n: number }).n;
+    const total = query.all ? (this.stmts.countAll.get() as { n: number }).n : openGroups;
+    return { groups: rows.map((r) => groupView({ ...(JSON.parse(r.data) as GroupState), open: r.open })), total, openGroups, page, limit };
+  }
+
   async markHandled(ids: number[]): Promise<void> {
     this.markMany(ids.filter((id) => Number.isSafeInteger(id)));
   }
 
+  /** Deletes entries beyond the bound, and entries and groups past the retention period (in batches). */
   trim(): void {
     this.trimStmt.run(this.max);
+    const cutoff = this.now() - this.retentionMs;
+    while (this.stmts.expireEntries.run(cutoff).changes === 1000);
+    while (this.stmts.expireGroups.run(cutoff).changes === 1000);
+    this.stmts.trimGroups.run(MAX_GROUPS);
+    while (this.stmts.orphanKeys.run().changes === 5000);
   }
 }
 

@@ -378,7 +378,7 @@ describe("what the bot could not answer", () => {
     expect(data.groups.map((g) => g.text)).toEqual(["我要人工", "请问今天天气怎么样啊", "中午吃什么"]);
     const [handoff, weather, lunch] = data.groups;
     expect(handoff).toMatchObject({ count: 2, open: 2, variants: ["转人工"], kinds: { handoff: 2 }, channels: ["http"] });
-    expect(weather).toMatchObject({ count: 2, open: 2, variants: ["今天天气怎么样？"], kinds: { fallback: 2 }, lastSeen: t0 + 2000 });
+    expect(weather).toMatchObject({ count: 2, open: 2, variants: ["今天天气怎么样?"], kinds: { fallback: 2 }, lastSeen: t0 + 2000 });
     expect(weather.channels.sort()).toEqual(["http", "wechat"]);
     expect(lunch).toMatchObject({ count: 1, lastSeen: t0 + 1000 });
     expect(data.openGroups).toBe(3);

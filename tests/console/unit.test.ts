@@ -6,10 +6,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getKb, makeEngine } from "../helpers.js";
 import { ConsoleAuth, ConsoleAuthError, hashPassword, readUsersFile, verifyPassword } from "../../src/console/auth.js";
-import { groupUnanswered, questionKey } from "../../src/console/unanswered.js";
+import { questionKey } from "../../src/console/unanswered.js";
 import { phoneText } from "../../src/console/views.js";
 import { ConsoleSearch } from "../../src/console/search.js";
-import type { StoredUnanswered } from "../../src/engine/unanswered.js";
+import { MemoryUnansweredLog, type StoredUnanswered } from "../../src/engine/unanswered.js";
 
 const kb = getKb();
 const engine = makeEngine();
@@ -127,24 +127,27 @@ describe("grouping what the bot could not answer", () => {
     expect(questionKey("吗")).toBe("吗");
   });
 
-  it("same words or same intent with the same entities: one group; newest first", () => {
+  it("same words or same intent with the same entities: one group, grouped as written; newest first", async () => {
+    // As the engine records them: oldest first, with what the bot read in each.
     const entries = [
-      entry(6, "电子商务师四级考试费多少呢", "fee", "low_confidence"),
-      entry(5, "电子商务师4级要交多少钱", "fee", "low_confidence"),
-      entry(4, "电子商务师三级要交多少钱", "fee", "low_confidence"),
-      entry(3, "中午吃什么"),
-      entry(2, "今天天气怎么样？", "fallback", "fallback", true),
       entry(1, "今天天气怎么样"),
+      entry(2, "今天天气怎么样？", "fallback", "fallback"),
+      entry(3, "中午吃什么"),
+      entry(4, "电子商务师三级要交多少钱", "fee", "low_confidence"),
+      entry(5, "电子商务师4级要交多少钱", "fee", "low_confidence"),
+      entry(6, "电子商务师四级考试费多少呢", "fee", "low_confidence"),
     ];
-    const groups = groupUnanswered(entries, read);
+    const log = new MemoryUnansweredLog(100, 1e15, () => 10_000);
+    for (const e of entries) log.record({ ...e, entities: read(e.text) });
+    const { groups } = await log.groups({ page: 1, limit: 10 });
     expect(groups.map((g) => [g.text, g.count, g.open])).toEqual([
       ["电子商务师四级考试费多少呢", 2, 2],
       ["电子商务师三级要交多少钱", 1, 1],
       ["中午吃什么", 1, 1],
-      ["今天天气怎么样？", 2, 1],
+      ["今天天气怎么样?", 2, 2],
     ]);
     expect(groups[0].entities).toEqual({ occupation: "电子商务师", level: 4 });
-    expect(groups[3]).toMatchObject({ ids: [1], firstSeen: 1000, lastSeen: 2000, channels: ["wechat", "http"] });
+    expect(groups[3]).toMatchObject({ firstSeen: 1000, lastSeen: 2000, channels: ["http", "wechat"], variants: ["今天天气怎么样"] });
     // Two fallbacks with nothing in common stay apart even though neither names an intent.
     expect(groups.find((g) => g.text === "中午吃什么")!.count).toBe(1);
   });

@@ -114,6 +114,7 @@ describe.runIf(up)("RedisUnansweredLog", () => {
     return {
       record: async (e) => (await stores).unanswered.record(e),
       recent: async (limit) => (await stores).unanswered.recent(limit),
+      groups: async (q) => (await stores).unanswered.groups(q),
       markHandled: async (ids) => (await stores).unanswered.markHandled(ids),
     };
   });
@@ -128,5 +129,19 @@ describe.runIf(up)("RedisUnansweredLog", () => {
     expect(recent.map((e) => e.text)).toEqual(["q7", "q6", "q5"]);
     expect(recent.some((e) => e.handled)).toBe(false);
     expect(await stores.redis.zcard(stores.unanswered.handledKey)).toBe(0);
+  });
+});
+
+describe.runIf(up)("RedisUnansweredLog retention (UNANSWERED_RETENTION_DAYS)", () => {
+  it("drops entries and groups older than the period as new ones are written", async () => {
+    const stores = await connectRedis({ url: URL, ttlMs: 60_000, prefix: `${PREFIX}${++n}:`, unansweredRetentionMs: 30 * 86_400_000 });
+    opened.push(stores);
+    await stores.unanswered.record(entry("证书怎么领", -31 * 86_400_000 - 60_000));
+    await stores.unanswered.record(entry("今天天气怎么样", 0));
+    expect((await stores.unanswered.recent(10)).map((e) => e.text)).toEqual(["今天天气怎么样"]);
+    const page = await stores.unanswered.groups({ page: 1, limit: 10, all: true });
+    expect(page.groups.map((g) => g.text)).toEqual(["今天天气怎么样"]);
+    expect(page.total).toBe(1);
+    expect(await stores.redis.hlen(stores.unanswered.groupKeys.groups)).toBe(1);
   });
 });
