@@ -18,6 +18,13 @@ import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
 import { ConsoleSearch } from "./search.js";
 import { cachedReader, groupUnanswered } from "./unanswered.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
+import { Engine as EngineClass } from "../engine/engine.js";
+import { MemoryDocs, type DocStore } from "../handoff/docs.js";
+import type { StatsRecorder } from "../stats/stats.js";
+import { AnswerEdits } from "./edits.js";
+import { ChangeHistory } from "./history.js";
+import type { NoticePublisher } from "./notices.js";
+import { workbenchRoutes } from "./workbench.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
 
@@ -36,6 +43,24 @@ export interface ConsoleOptions {
   shared?: SharedKeys;
   logger?: ConsoleLogger;
   now?: () => number;
+  /** Where answer edits and the history of changes are kept: the service's SqliteDocs / RedisDocs (durable, shared by
+   * every instance). Default: memory, lost on restart. */
+  docs?: DocStore;
+  /** The answer edit layer, shared with whatever builds the answering engine (default: one over `docs`). */
+  edits?: AnswerEdits;
+  /**
+   * Rebuilds the answering engine on `edits.apply(knowledge)`, on every instance; the console awaits it after each
+   * change, so a change answers once the response arrives. Without it the console rebuilds an engine of its own (its
+   * search and lists follow the edits; the chat channels do not).
+   */
+  republish?: () => Promise<void>;
+  /** The engine answering now, when a republish replaces the engine object (a registry that swaps the knowledge of
+   * the same engine needs none: the console follows `engine.kb`). */
+  current?: () => Engine;
+  /** The numbers of GET /api/stats (absent: 503). */
+  stats?: StatsRecorder;
+  /** Publishing a notice: the importer and the knowledge registry (absent: 503). */
+  notices?: NoticePublisher;
 }
 
 export const COOKIE = "console_session";
@@ -52,6 +77,9 @@ const LoginBody = z.object({
   name: z.string().max(200).optional().default(""),
   password: z.string().max(1024).optional().default(""),
 });
+/** Changes a staff (non-admin) session may make; every other change needs an admin. */
+const STAFF_MAY = new Set(["POST /api/unanswered/handled", "POST /api/eligibility", "POST /api/logout", "POST /api/login"]);
+const ADMIN_ONLY = "需要管理员权限：这个操作只有管理员（admin）可以做。";
 const HandledBody = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 const SearchQuery = z.object({
   q: z.string().max(500).optional().default(""),
@@ -94,15 +122,51 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   const m = auth.methods;
   logger?.info({ channel: "console", token: m.token, users: m.users }, `坐席台已启用：/console（登录方式：${[m.token && "共享令牌", m.users && "用户文件"].filter(Boolean).join("、")}）`);
-  const search = new ConsoleSearch(kb, engine);
-  const topics = answersByTopic(search.answers);
-  const plan = planView(kb);
-  const fees = feesView(kb);
-  const occupations = occupationsView(kb);
-  const eligibility = eligibilityOptions(kb);
-  const readEntities = cachedReader((text) => engine.understander.entities.extract(normalise(text).text));
+  // The answer edit layer and the engine answering from it. Without an injected republish, the console rebuilds an
+  // engine of its own on the edited knowledge (same store and unanswered log), for its search and lists.
+  const docs = options.docs ?? new MemoryDocs();
+  const edits = options.edits ?? new AnswerEdits(docs, { now });
+  const history = new ChangeHistory(docs);
+  let local: Engine | undefined;
+  const current = (): Engine => local ?? options.current?.() ?? engine;
+  const republish =
+    options.republish ??
+    (async () => {
+      await edits.refresh();
+      local = new EngineClass(edits.apply(kb), { store: engine.store, unanswered: engine.unanswered, now });
+    });
+  if (!options.republish) {
+    (logger?.warn ?? logger?.info)?.call(logger, {}, "坐席台未接入 republish：答案修改只在坐席台的搜索和列表里生效");
+    void edits
+      .refresh()
+      .then((layer) => (Object.keys(layer.answers).length ? republish() : undefined))
+      .catch((err: Error) => logger?.error({ err: err.message }, "console edits"));
+  }
+  // The console's own views of the knowledge, built again when the engine answering has changed.
+  const build = (e: Engine) => {
+    const search = new ConsoleSearch(e.kb, e);
+    return {
+      engine: e,
+      kb: e.kb,
+      search,
+      topics: answersByTopic(search.answers),
+      plan: planView(e.kb),
+      fees: feesView(e.kb),
+      occupations: occupationsView(e.kb),
+      eligibility: eligibilityOptions(e.kb),
+      readEntities: cachedReader((text) => e.understander.entities.extract(normalise(text).text)),
+    };
+  };
+  let built = build(options.kb && options.kb !== engine.kb ? new EngineClass(options.kb, { store: engine.store, unanswered: engine.unanswered, now }) : engine);
+  const views = () => {
+    const e = current();
+    if (built.engine !== e || built.kb !== e.kb) built = build(e);
+    return built;
+  };
 
-  router.use(express.json({ limit: "64kb" }));
+  // A notice (up to 1 MB) is read by its own route's parser.
+  const json = express.json({ limit: "64kb" });
+  router.use((req, res, next) => (req.path === "/api/notices" ? next() : json(req, res, next)));
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
   router.use(sameOrigin);
 
@@ -192,7 +256,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
       sendPage(res, (nonce) => loginPage({ nonce, base: base(req), methods: auth.methods }));
       return;
     }
-    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name }));
+    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role }));
   });
 
   // === The JSON API: everything below needs a session
@@ -207,8 +271,16 @@ export function consoleRouter(options: ConsoleOptions): Router {
     next();
   });
 
+  // Roles: staff search, browse, use the self-check and mark unanswered questions handled; every other change is an
+  // admin's.
+  router.use("/api", (req: Authed, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.consoleSession!.role === "admin") return next();
+    if (STAFF_MAY.has(`${req.method} /api${req.path.replace(/\/$/, "")}`)) return next();
+    res.status(403).json({ error: ADMIN_ONLY });
+  });
+
   router.get("/api/me", (req: Authed, res) => {
-    res.json({ user: req.consoleSession!.name, expiresAt: req.consoleSession!.exp });
+    res.json({ user: req.consoleSession!.name, role: req.consoleSession!.role, expiresAt: req.consoleSession!.exp });
   });
 
   router.get("/api/search", (req, res) => {
@@ -217,28 +289,29 @@ export function consoleRouter(options: ConsoleOptions): Router {
       res.status(400).json({ error: "参数 q 或 limit 不正确" });
       return;
     }
-    const r = search.search(p.data.q, p.data.limit);
+    const r = views().search.search(p.data.q, p.data.limit);
     res.setHeader("Server-Timing", `search;dur=${r.tookMs}`);
     res.json(r);
   });
 
   router.get("/api/answers", (_req, res) => {
-    res.json({ topics });
+    res.json({ topics: views().topics });
   });
   router.get("/api/plan", (_req, res) => {
-    res.json(plan);
+    res.json(views().plan);
   });
   router.get("/api/fees", (_req, res) => {
-    res.json(fees);
+    res.json(views().fees);
   });
   router.get("/api/occupations", (_req, res) => {
-    res.json(occupations);
+    res.json(views().occupations);
   });
   router.get("/api/eligibility/options", (_req, res) => {
-    res.json(eligibility);
+    res.json(views().eligibility);
   });
 
   router.post("/api/eligibility", (req, res) => {
+    const { kb, engine } = views();
     const p = parseProfile(kb, req.body);
     if (!p.ok) {
       res.status(400).json({ error: p.error });
@@ -263,7 +336,8 @@ export function consoleRouter(options: ConsoleOptions): Router {
     const limit = Math.min(5_000, Math.max(1, Number(req.query.limit) || 2_000));
     const all = req.query.all === "1" || req.query.all === "true";
     const entries = await engine.unanswered.recent(limit);
-    const groups = groupUnanswered(entries, readEntities).map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null }));
+    const v = views();
+    const groups = groupUnanswered(entries, v.readEntities).map((g) => ({ ...g, intentLabel: g.intent ? v.search.intentLabel(g.intent) : null }));
     const openGroups = groups.filter((g) => !g.handled).length;
     res.json({ groups: all ? groups : groups.filter((g) => !g.handled), openGroups, entries: entries.length });
   });
@@ -277,6 +351,19 @@ export function consoleRouter(options: ConsoleOptions): Router {
     await engine.unanswered.markHandled(p.data.ids);
     logger?.info({ user: req.consoleSession!.sub, count: p.data.ids.length }, "console unanswered handled");
     res.json({ ok: true, marked: p.data.ids.length });
+  });
+
+  workbenchRoutes(router, {
+    engine: () => views().engine,
+    readEntities: () => views().readEntities,
+    unanswered: engine.unanswered,
+    edits,
+    history,
+    republish,
+    stats: options.stats,
+    notices: options.notices,
+    now,
+    logger,
   });
 
   router.use("/api", (_req, res) => {
