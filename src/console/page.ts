@@ -568,6 +568,7 @@ svg.chart { background: var(--card); border: 1px solid var(--line); border-radiu
 .hbar { display: inline-block; height: .8em; background: #2f7ed8; vertical-align: middle; margin-right: .4em; }
 .review li { margin: .3rem 0; }
 .diff .added { color: var(--ok); } .diff .removed { color: #b00020; } .diff .changed { color: var(--warn); }
+#n-text { display: block; width: 100%; max-width: 860px; font: inherit; padding: .4rem .5rem; border: 1px solid #b9c3cf; border-radius: 6px; margin-top: .5rem; }
 pre.yaml { white-space: pre-wrap; background: #f0f3f7; padding: .5rem; border-radius: 6px; font-size: .85rem; }
 `;
 
@@ -602,7 +603,7 @@ const ADMIN_PANELS = `
     <h2>第一步：读入新通知</h2>
     <p class="hint">选择新一年的认定通知文件（文字版 .txt），或把通知全文粘贴到下面。读入后先核对，不会马上生效。</p>
     <div class="row"><input type="file" id="n-file" accept=".txt,.md,text/plain"></div>
-    <textarea id="n-text" rows="6" class="editor" placeholder="或在这里粘贴通知全文…"></textarea>
+    <textarea id="n-text" rows="8" placeholder="或在这里粘贴通知全文…"></textarea>
     <div class="row"><button class="primary" type="button" id="n-stage">读入并核对</button></div>
     <div id="n-error" role="alert"></div>
     <div id="n-staged"></div>
@@ -789,7 +790,7 @@ async function loadStats() {
     const pct = (x) => (Math.round(x * 1000) / 10) + "%";
     const out = [h("div", { class: "figures" }, figure("对话轮数", r.turns), figure("已回答", r.answered), figure("未能回答", r.fallbacks),
       figure("未能回答比例", pct(r.fallbackRate)), figure("把握不大", r.lowConfidence), figure("转人工", r.handoffs),
-      figure("👍 / 👎", r.feedback.up + " / " + r.feedback.down))];
+      figure("好评 / 差评", r.feedback.up + " / " + r.feedback.down))];
     out.push(h("h2", {}, "每天"), h("p", { class: "legend" }, h("span", {}, h("i", { class: "sw a" }), "已回答"), h("span", {}, h("i", { class: "sw f" }), "未能回答"),
       h("span", {}, h("i", { class: "sw h" }), "转人工"), h("span", {}, h("i", { class: "sw r" }), "未能回答比例（右轴）")), dayChart(r.byDay));
     const top = (obj) => Object.entries(obj).sort((a, b) => b[1] - a[1]);

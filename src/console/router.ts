@@ -356,6 +356,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   workbenchRoutes(router, {
     engine: () => views().engine,
     readEntities: () => views().readEntities,
+    intentLabel: (intent) => views().search.intentLabel(intent),
     unanswered: engine.unanswered,
     edits,
     history,

@@ -20,6 +20,8 @@ export interface WorkbenchDeps {
   /** The engine answering now (its kb has the edits applied). */
   engine: () => Engine;
   readEntities: () => EntityReader;
+  /** A name staff recognise for an intent (the console search's). */
+  intentLabel: (intent: string) => string;
   unanswered: UnansweredLog;
   edits: AnswerEdits;
   history: ChangeHistory;
@@ -302,7 +304,8 @@ export function workbenchRoutes(router: Router, d: WorkbenchDeps): void {
     if (!r) return;
     const report = await d.stats.report(r.from, r.to);
     const labels: Record<string, string> = {};
-    for (const a of kb().answers) labels[a.id] = `${a.topic} · ${a.questions[0]}`;
+    const topics = new Map(kb().answers.map((a) => [a.id, a.topic]));
+    for (const k of Object.keys(report.byIntent)) labels[k] = topics.has(k) ? `${topics.get(k)} · ${d.intentLabel(k)}` : d.intentLabel(k);
     res.json({ ...report, intentLabels: labels });
   });
 

@@ -316,7 +316,7 @@ describe("numbers", () => {
     expect(r.selfChecks).toMatchObject({ total: 0, eligible: 0 });
     expect(r.byIntent.fee).toBe(1);
     expect(r.topQuestions.map((q: { text: string }) => q.text)).toContain("报名费多少钱");
-    expect(r.intentLabels.refund).toBeTruthy();
+    expect(r.intentLabels.fee).toBe("收费标准");
     const day = r.to;
     const one = await json(await get(`/console/api/stats?from=${day}&to=${day}`, staff));
     expect(one.byDay).toEqual([expect.objectContaining({ day, turns: 2 })]);
