@@ -531,7 +531,8 @@ async function loadUnanswered() {
       h("div", {},
         h("button", { type: "button", onclick: () => { showTab(tabs[0]); q.value = g.text; runSearch(); } }, "搜索答案"), " ",
         g.handled ? null : h("button", { type: "button", class: "primary", onclick: (e) => markHandled(g, e.target) }, "标记已处理"),
-        window.groupActions ? window.groupActions(g) : null))));
+        window.groupActions ? window.groupActions(g) : null),
+      window.groupExtras ? window.groupExtras(g) : null)));
   } catch (err) {
     box.replaceChildren(h("p", { role: "alert" }, "加载失败：" + err.message));
   }
@@ -541,8 +542,8 @@ async function markHandled(g, button) {
   try { await api("/unanswered/handled", { method: "POST", body: JSON.stringify({ ids: g.ids }) }); await loadUnanswered(); }
   catch (err) { button.disabled = false; alert(err.message); }
 }
-$("u-refresh").addEventListener("click", loadUnanswered);
-$("u-all").addEventListener("change", loadUnanswered);
+$("u-refresh").addEventListener("click", () => loadUnanswered());
+$("u-all").addEventListener("change", () => loadUnanswered());
 api("/unanswered").then((d) => { const b = $("unanswered-count"); b.hidden = !d.openGroups; b.textContent = String(d.openGroups); }).catch(() => {});
 if (q.value) runSearch();
 `;
@@ -630,6 +631,33 @@ window.onTab = (id) => {
   if (id === "tab-notice") loadNoticeStatus();
   if (id === "tab-history") loadHistory();
 };
+
+// === The conversation of an unanswered question, and 👍/👎 of the bot's answer (from the chat log, when the service has one)
+let features = {};
+let feedback = {};
+const me = api("/me").then((m) => { features = m.features || {}; }).catch(() => {});
+async function loadFeedback() {
+  await me;
+  if (!features.chatLog) return;
+  try { feedback = (await api("/feedback")).byIntent || {}; } catch { feedback = {}; }
+}
+window.groupExtras = (g) => {
+  if (!features.chatLog) return null;
+  const box = h("div", { class: "picker conversation", hidden: true });
+  const fb = g.intent && feedback[g.intent];
+  return h("div", {}, fb ? h("span", { class: "hint" }, "这类回答的评价：好评 " + fb.up + " · 差评 " + fb.down + " ") : null,
+    g.ids.length ? h("button", { type: "button", class: "convo", onclick: async () => {
+      if (!box.hidden) { box.hidden = true; return; }
+      try {
+        const c = await api("/unanswered/conversation?id=" + g.ids[0]);
+        box.replaceChildren(...c.turns.map((t) => h("p", {}, h("strong", {}, t.from === "user" ? "来问：" : "机器人："), t.text,
+          t.feedback ? h("span", { class: "hint" }, t.feedback === "up" ? "（好评）" : "（差评）") : "")));
+        box.hidden = false;
+      } catch (err) { box.replaceChildren(h("p", { role: "alert" }, err.message)); box.hidden = false; }
+    } }, "查看对话") : null, box);
+};
+const reloadUnanswered = loadUnanswered;
+loadUnanswered = async () => { await loadFeedback(); return reloadUnanswered(); };
 
 // === Answers (admin)
 let editing = null; // { id } when editing an answer, null for a new one
@@ -798,6 +826,11 @@ async function loadStats() {
     const intents = top(r.byIntent).filter(([k]) => !["none", "empty", "error", "fallback"].includes(k)).slice(0, 15);
     out.push(h("h2", {}, "问得最多的话题"), intents.length ? hbars(intents.map(([k, n]) => [r.intentLabels[k] || k, n])) : h("p", { class: "hint" }, "—"));
     out.push(h("h2", {}, "渠道"), hbars(top(r.byChannel).map(([k, n]) => [CHANNELS[k] || k, n])));
+    if (r.feedbackByAnswer) {
+      const fb = Object.entries(r.feedbackByAnswer).sort((a, b) => (b[1].up + b[1].down) - (a[1].up + a[1].down));
+      out.push(h("h2", {}, "每个答案的评价"), fb.length ? table(["答案", "好评", "差评"], fb.map(([k, v]) => h("tr", {}, h("td", {}, r.intentLabels[k] || k),
+        h("td", { class: "num" }, v.up), h("td", { class: "num" }, v.down)))) : h("p", { class: "hint" }, "这段时间没有评价。"));
+    }
     const sc = r.selfChecks;
     out.push(h("h2", {}, "资格自测（共 " + sc.total + " 次，可以报 " + sc.eligible + " 次）"));
     const scRows = [];

@@ -24,6 +24,7 @@ import type { StatsRecorder } from "../stats/stats.js";
 import { AnswerEdits } from "./edits.js";
 import { ChangeHistory } from "./history.js";
 import type { NoticePublisher } from "./notices.js";
+import type { ChatLogView } from "./chatlog.js";
 import { workbenchRoutes } from "./workbench.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
@@ -61,6 +62,8 @@ export interface ConsoleOptions {
   stats?: StatsRecorder;
   /** Publishing a notice: the importer and the knowledge registry (absent: 503). */
   notices?: NoticePublisher;
+  /** The chat log: the conversation of an unanswered question, 👍/👎 per answer (absent: not shown). */
+  chatLog?: ChatLogView;
 }
 
 export const COOKIE = "console_session";
@@ -280,7 +283,12 @@ export function consoleRouter(options: ConsoleOptions): Router {
   });
 
   router.get("/api/me", (req: Authed, res) => {
-    res.json({ user: req.consoleSession!.name, role: req.consoleSession!.role, expiresAt: req.consoleSession!.exp });
+    res.json({
+      user: req.consoleSession!.name,
+      role: req.consoleSession!.role,
+      expiresAt: req.consoleSession!.exp,
+      features: { stats: Boolean(options.stats), notices: Boolean(options.notices), chatLog: Boolean(options.chatLog) },
+    });
   });
 
   router.get("/api/search", (req, res) => {
@@ -363,6 +371,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
     republish,
     stats: options.stats,
     notices: options.notices,
+    chatLog: options.chatLog,
     now,
     logger,
   });

@@ -15,6 +15,7 @@ import { AnswerEdits, dedupe, LOCAL_CLAUSE, MAX_QUESTION_CHARS, MAX_QUESTIONS, t
 import { ChangeHistory, type HistoryAction, type HistoryEntry } from "./history.js";
 import { MAX_NOTICE_BYTES, NoticeError, type NoticeActor, type NoticePublisher } from "./notices.js";
 import { groupUnanswered, questionKey, type EntityReader } from "./unanswered.js";
+import type { ChatLogView } from "./chatlog.js";
 
 export interface WorkbenchDeps {
   /** The engine answering now (its kb has the edits applied). */
@@ -29,6 +30,7 @@ export interface WorkbenchDeps {
   republish: () => Promise<void>;
   stats?: StatsRecorder;
   notices?: NoticePublisher;
+  chatLog?: ChatLogView;
   now: () => number;
   logger?: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
@@ -230,6 +232,32 @@ export function workbenchRoutes(router: Router, d: WorkbenchDeps): void {
     res.json({ answerId, added, skipped, handled: group.ids.length, ...rebuilt });
   });
 
+  // The conversation an unanswered question came from (masked), and 👍/👎 per answer, from the chat log.
+  router.get("/api/unanswered/conversation", async (req, res) => {
+    if (!d.chatLog) {
+      res.status(503).json({ error: CHATLOG_OFF });
+      return;
+    }
+    const id = Number(req.query.id);
+    const entry = Number.isSafeInteger(id) ? (await d.unanswered.recent(5_000)).find((e) => e.id === id) : undefined;
+    if (!entry) {
+      res.status(404).json({ error: "未能回答的问题里没有这一条" });
+      return;
+    }
+    const turns = await d.chatLog.around(entry.userId, entry.at, 12);
+    res.json({ channel: entry.channel, at: entry.at, turns: turns.map((t) => ({ ...t, text: mask(t.text) })) });
+  });
+
+  router.get("/api/feedback", async (req, res) => {
+    if (!d.chatLog) {
+      res.status(503).json({ error: CHATLOG_OFF });
+      return;
+    }
+    const r = range(req, res);
+    if (!r) return;
+    res.json({ ...r, byIntent: await d.chatLog.feedbackByIntent(...instants(r)) });
+  });
+
   // === History
 
   router.get("/api/history", async (req, res) => {
@@ -295,6 +323,9 @@ export function workbenchRoutes(router: Router, d: WorkbenchDeps): void {
     return { from, to };
   };
 
+  /** [from, to) in ms for a range of Shanghai days. */
+  const instants = (r: { from: string; to: string }): [number, number] => [Date.parse(`${r.from}T00:00:00+08:00`), Date.parse(`${r.to}T00:00:00+08:00`) + 86_400_000];
+
   router.get("/api/stats", async (req, res) => {
     if (!d.stats) {
       res.status(503).json({ error: STATS_OFF });
@@ -306,7 +337,9 @@ export function workbenchRoutes(router: Router, d: WorkbenchDeps): void {
     const labels: Record<string, string> = {};
     const topics = new Map(kb().answers.map((a) => [a.id, a.topic]));
     for (const k of Object.keys(report.byIntent)) labels[k] = topics.has(k) ? `${topics.get(k)} · ${d.intentLabel(k)}` : d.intentLabel(k);
-    res.json({ ...report, intentLabels: labels });
+    const feedbackByAnswer = d.chatLog ? await d.chatLog.feedbackByIntent(...instants(r)).catch(() => null) : null;
+    for (const k of Object.keys(feedbackByAnswer ?? {})) labels[k] ??= topics.has(k) ? `${topics.get(k)} · ${d.intentLabel(k)}` : d.intentLabel(k);
+    res.json({ ...report, feedbackByAnswer, intentLabels: labels });
   });
 
   router.get("/api/stats.csv", async (req, res) => {
@@ -396,6 +429,7 @@ export function workbenchRoutes(router: Router, d: WorkbenchDeps): void {
   });
 }
 
+const CHATLOG_OFF = "对话记录未接入：服务没有把聊天记录交给坐席台";
 const STATS_OFF = "统计未接入：服务没有把统计交给坐席台";
 const NOTICES_OFF = "发布通知未接入：服务没有把通知导入交给坐席台";
 

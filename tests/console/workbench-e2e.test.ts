@@ -13,6 +13,7 @@ import { MemoryUnansweredLog } from "../../src/engine/unanswered.js";
 import { MemoryDocs } from "../../src/handoff/docs.js";
 import { AnswerEdits } from "../../src/console/edits.js";
 import { NoticeError, type NoticePublisher } from "../../src/console/notices.js";
+import type { ChatLogView, ChatTurnView } from "../../src/console/chatlog.js";
 import { MemoryStats, StatsRecorder } from "../../src/stats/stats.js";
 import { selfCheckEvent, turnEvent } from "../../src/stats/record.js";
 import { hashPassword } from "../../src/console/auth.js";
@@ -74,6 +75,16 @@ describe.skipIf(!haveChromium)("the workbench in headless Chromium", () => {
     },
   };
 
+  const log = new Map<string, ChatTurnView[]>();
+  const chatLog: ChatLogView = {
+    async around(userId, at, limit) {
+      return (log.get(userId) ?? []).filter((t) => Math.abs(t.at - at) < 3_600_000).slice(-limit);
+    },
+    async feedbackByIntent() {
+      return { photo: { up: 12, down: 1 }, fee: { up: 30, down: 4 } };
+    },
+  };
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "console-wb-e2e-"));
     const usersFile = join(dir, "users.yaml");
@@ -97,6 +108,7 @@ describe.skipIf(!haveChromium)("the workbench in headless Chromium", () => {
         edits,
         stats,
         notices,
+        chatLog,
         current: () => answering,
         republish: async () => {
           await edits.refresh();
@@ -106,8 +118,11 @@ describe.skipIf(!haveChromium)("the workbench in headless Chromium", () => {
       // The chat's route as the service has it: the engine answering now, each turn counted.
       (app) =>
         app.post("/api/chat", express.json(), async (req, res) => {
-          const r = await answering.turn(String(req.body.userId), String(req.body.text), "web");
-          stats.turn(turnEvent(r, "web", String(req.body.text)));
+          const [userId, text] = [String(req.body.userId), String(req.body.text)];
+          const at = Date.now();
+          const r = await answering.turn(userId, text, "web");
+          stats.turn(turnEvent(r, "web", text));
+          log.set(userId, [...(log.get(userId) ?? []), { at, from: "user", text }, { at: at + 1, from: "bot", text: r.replies.join("\n"), intent: r.intent }]);
           res.json({ replies: r.replies, intent: r.intent, status: r.status });
         }),
     );
@@ -144,6 +159,15 @@ describe.skipIf(!haveChromium)("the workbench in headless Chromium", () => {
     await page.click("#tab-unanswered");
     const group = page.locator("#unanswered .group", { hasText: "计算器" });
     await expect.poll(() => group.count()).toBe(1);
+    // The conversation it came from, with the bot's reply.
+    await group.locator("button.convo").click();
+    await expect.poll(() => group.locator(".conversation").textContent()).toContain("机器人：");
+    expect(await group.locator(".conversation").textContent()).toContain("来问：可以带计算器吗");
+    // 加入已有答案: nothing fits this question yet; another wording finds answers to pick from.
+    await group.locator("button.assign").click();
+    await expect.poll(() => group.locator(".picker li").first().textContent()).toContain("没有找到");
+    await group.locator(".picker input").fill("准考证怎么打印");
+    await expect.poll(() => group.locator("button.pick").count()).toBeGreaterThan(0);
     await page.screenshot({ path: "docs/console-unanswered.png", fullPage: false });
     await group.locator("button.create").click();
     await expect.poll(() => page.isVisible("#editor")).toBe(true);
@@ -190,6 +214,7 @@ describe.skipIf(!haveChromium)("the workbench in headless Chromium", () => {
     expect(text).toContain("互联网营销师（直播销售员）");
     expect(text).toContain("好评 / 差评");
     expect(text).toContain("收费标准"); // a parametric intent by its name
+    expect(text).toContain("每个答案的评价");
     expect(await page.getAttribute("#s-csv", "href")).toMatch(/stats\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
     await page.screenshot({ path: "docs/console-stats.png", fullPage: true });
     // A shorter range draws fewer days.

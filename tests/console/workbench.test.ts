@@ -11,6 +11,7 @@ import { MemoryUnansweredLog } from "../../src/engine/unanswered.js";
 import { MemoryDocs } from "../../src/handoff/docs.js";
 import { AnswerEdits, LOCAL_CLAUSE } from "../../src/console/edits.js";
 import { NoticeError, type NoticePublisher, type StagedNotice } from "../../src/console/notices.js";
+import type { ChatLogView, ChatTurnView } from "../../src/console/chatlog.js";
 import { MemoryStats, StatsRecorder } from "../../src/stats/stats.js";
 import { turnEvent } from "../../src/stats/record.js";
 import { startConsole, sessionCookie, type TestServer } from "./server.js";
@@ -62,8 +63,27 @@ class FakeNotices implements NoticePublisher {
   }
 }
 
+/** A chat log as the web channel keeps it: every turn of every user, with 👍/👎 on the bot's. */
+class FakeChatLog implements ChatLogView {
+  turns = new Map<string, ChatTurnView[]>();
+  add(userId: string, t: ChatTurnView) {
+    this.turns.set(userId, [...(this.turns.get(userId) ?? []), t]);
+  }
+  async around(userId: string, at: number, limit: number) {
+    return (this.turns.get(userId) ?? []).filter((t) => Math.abs(t.at - at) < 3_600_000).slice(-limit);
+  }
+  async feedbackByIntent(from: number, to: number) {
+    const out: Record<string, { up: number; down: number }> = {};
+    for (const list of this.turns.values())
+      for (const t of list)
+        if (t.intent && t.feedback && t.at >= from && t.at < to) (out[t.intent] ??= { up: 0, down: 0 })[t.feedback]++;
+    return out;
+  }
+}
+
 let dir: string;
 let srv: TestServer;
+const chatLog = new FakeChatLog();
 let unanswered: MemoryUnansweredLog;
 let base: Engine;
 let answering: Engine;
@@ -106,6 +126,7 @@ beforeAll(async () => {
     stats,
     notices,
     current: () => answering,
+    chatLog,
     // What the service does at merge: the registry rebuilds the engine on the edited knowledge, on every instance.
     republish: async () => {
       republished++;
@@ -273,6 +294,34 @@ describe("from unanswered to answered", () => {
     expect((await answering.turn("a4", "能带计算器吗", "web")).intent).toBe(id);
     const after = await json(await get("/console/api/unanswered", admin));
     expect(after.groups.find((g: { id: string }) => g.id === group.id)).toBeUndefined();
+  });
+});
+
+describe("the conversation of an unanswered question, and 👍/👎", () => {
+  it("shows the turns around the question, masked; feedback per answer for a range of days", async () => {
+    const at = Date.now();
+    chatLog.add("conv-1", { at: at - 2_000, from: "user", text: "我手机13812345678，报名费多少", intent: undefined });
+    chatLog.add("conv-1", { at: at - 1_000, from: "bot", text: "直播销售员四级 …", intent: "fee", feedback: "down" });
+    chatLog.add("conv-1", { at, from: "user", text: "能停电动车吗" });
+    chatLog.add("conv-1", { at: at + 10, from: "bot", text: "抱歉，这个问题我还不能回答。", intent: "none" });
+    chatLog.add("conv-2", { at, from: "bot", text: "…", intent: "fee", feedback: "up" });
+    await answering.turn("conv-1", "能停电动车吗", "web");
+    const { groups } = await json(await get("/console/api/unanswered", staff));
+    const g = groups.find((x: { text: string }) => x.text === "能停电动车吗");
+    expect(g).toBeTruthy();
+    const res = await get(`/console/api/unanswered/conversation?id=${g.ids[0]}`, staff);
+    expect(res.status).toBe(200);
+    const c = await json(res);
+    expect(c.turns.map((t: { from: string }) => t.from)).toEqual(["user", "bot", "user", "bot"]);
+    expect(c.turns[0].text).toContain("138****5678");
+    expect(JSON.stringify(c)).not.toContain("12345678");
+    expect((await get("/console/api/unanswered/conversation?id=999999", staff)).status).toBe(404);
+    const fb = await json(await get("/console/api/feedback", staff));
+    expect(fb.byIntent.fee).toEqual({ up: 1, down: 1 });
+    const st = await json(await get("/console/api/stats", staff));
+    expect(st.feedbackByAnswer.fee).toEqual({ up: 1, down: 1 });
+    expect(st.intentLabels.fee).toBe("收费标准");
+    expect((await json(await get("/console/api/me", staff))).features).toEqual({ stats: true, notices: true, chatLog: true });
   });
 });
 
