@@ -64,7 +64,10 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; status: 400 | 404
 
 const KEY = "console:answers";
 const EMPTY: EditLayer = { answers: {} };
-const Z_ERR = (e: z.ZodError) => e.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("；");
+const Z_ERR = (e: z.ZodError) =>
+  e.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.code === "invalid_type" ? "请求体应为 {topic, questions: [问法…], answer, clause?}" : i.message))
+    .join("；");
 
 export interface EditsOptions {
   now?: () => number;

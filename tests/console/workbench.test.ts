@@ -239,6 +239,9 @@ describe("answers edited in the console", () => {
     await bad({ ...WATER, questions: [] }, "至少要有一个问法");
     await bad({ ...WATER, questions: ["怎么报名"] }, "registration");
     await bad({ ...WATER, topic: "" }, "主题");
+    const noBody = await fetch(`${srv.url}/console/api/answers`, { method: "POST", headers: { cookie: admin } });
+    expect(noBody.status).toBe(400);
+    expect((await json(noBody)).error).toContain("请求体应为");
     await bad({ ...WATER, questions: ["问".repeat(101)] }, "100");
     await bad({ ...body, answer: "" }, "答案", "/console/api/answers/refund", "PUT");
     expect((await post("/console/api/answers/no_such", WATER, admin, "PUT")).status).toBe(404);
@@ -407,6 +410,14 @@ describe("publishing a notice", () => {
     expect(items[0]).toMatchObject({ action: "revert", user: "user:li" });
     expect(items[1]).toMatchObject({ action: "publish", target: "notice:n1" });
     expect(notices.calls).toEqual(["stage", "stage", "stage", "publish:n1", "rollback"]);
+    // A publish reverted from the history rolls back too.
+    const again = await json(await post("/console/api/notices", { text: "2025年的通知" }, admin));
+    expect((await post(`/console/api/notices/${again.id}/publish`, {}, admin)).status).toBe(200);
+    const pubEntry = (await json(await get("/console/api/history", admin))).items[0];
+    expect(pubEntry.action).toBe("publish");
+    expect((await post(`/console/api/history/${pubEntry.id}/revert`, {}, admin)).status).toBe(200);
+    expect(notices.current).toBe("2024年认定通知");
+    expect(notices.calls.at(-1)).toBe("rollback");
   });
 
   it("without a publisher, the notice routes say so (503)", async () => {
