@@ -569,6 +569,7 @@ svg.chart { background: var(--card); border: 1px solid var(--line); border-radiu
 .hbar { display: inline-block; height: .8em; background: #2f7ed8; vertical-align: middle; margin-right: .4em; }
 .review li { margin: .3rem 0; }
 .diff .added { color: var(--ok); } .diff .removed { color: #b00020; } .diff .changed { color: var(--warn); }
+#e-q { width: 100%; max-width: 860px; }
 #n-text { display: block; width: 100%; max-width: 860px; font: inherit; padding: .4rem .5rem; border: 1px solid #b9c3cf; border-radius: 6px; margin-top: .5rem; }
 pre.yaml { white-space: pre-wrap; background: #f0f3f7; padding: .5rem; border-radius: 6px; font-size: .85rem; }
 `;
