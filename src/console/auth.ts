@@ -45,6 +45,9 @@ export const UserEntry = z.strictObject({
   name: z.string().trim().min(1, "用户名不能为空").max(64, "用户名过长"),
   /** Shown in the console's header; the name if absent. */
   displayName: z.string().trim().min(1).max(64).optional(),
+  /** admin: also edits answers and publishes notices; staff (the default): searches, browses, self-check, marks
+   * unanswered questions handled. */
+  role: z.enum(["admin", "staff"], { message: "role 只能是 admin 或 staff" }).optional(),
   hash: z
     .string()
     .regex(HASH_RE, "hash 应为 scrypt$N$r$p$盐$散列 形式（用 npx tsx src/console/hash-password.ts 生成）")
@@ -132,6 +135,8 @@ export class UsersSource {
 
 // === Sessions
 
+export type Role = "admin" | "staff";
+
 export interface Session {
   /** "token" for the shared token, else "user:<name>". */
   sub: string;
@@ -143,6 +148,9 @@ export interface Session {
   sid: string;
   /** A fingerprint of the credential: changing the token or a user's password ends their sessions. */
   cv: string;
+  /** What the session may do: the shared token is admin; a user has the role of the users file as it is now (a change
+   * of role holds from the next request), staff when none is given. */
+  role: Role;
 }
 
 export interface AuthOptions {
@@ -262,7 +270,9 @@ export class ConsoleAuth {
     if (!password || password.length > 1024) return undefined;
     const user = name && this.users ? this.users.get(name) : undefined;
     if (user) {
-      return (await verifyPassword(password, user.hash)) ? this.issue(`user:${user.name}`, user.displayName ?? user.name, this.fingerprint(user.hash)) : undefined;
+      return (await verifyPassword(password, user.hash))
+        ? this.issue(`user:${user.name}`, user.displayName ?? user.name, this.fingerprint(user.hash), user.role ?? "staff")
+        : undefined;
     }
     if (name && this.users) {
       // Spend the time a real check takes, so a wrong name is not told apart from a wrong password.
@@ -271,7 +281,7 @@ export class ConsoleAuth {
     }
     const token = this.options.token;
     if (token && timingSafeEqual(sha256(password), sha256(token))) {
-      return this.issue("token", name || "值班人员", this.fingerprint(token));
+      return this.issue("token", name || "值班人员", this.fingerprint(token), "admin");
     }
     return undefined;
   }
@@ -280,8 +290,8 @@ export class ConsoleAuth {
     return createHmac("sha256", this.key).update(`cv:${credential}`).digest("base64url").slice(0, 16);
   }
 
-  private issue(sub: string, name: string, cv: string): Session {
-    return { sub, name: name.slice(0, 64), exp: this.now() + this.options.sessionMs, sid: randomBytes(12).toString("base64url"), cv };
+  private issue(sub: string, name: string, cv: string, role: Role): Session {
+    return { sub, name: name.slice(0, 64), exp: this.now() + this.options.sessionMs, sid: randomBytes(12).toString("base64url"), cv, role };
   }
 
   /** The cookie value: payload.signature. */
@@ -311,13 +321,16 @@ export class ConsoleAuth {
       return undefined;
     }
     if (typeof s?.exp !== "number" || s.exp <= this.now() || typeof s.sid !== "string" || s.sid.length > 64) return undefined;
+    // The role is never taken from the cookie: it is what the credential has now.
     if (s.sub === "token") {
       if (!this.options.token || s.cv !== this.fingerprint(this.options.token)) return undefined;
+      return { ...s, role: "admin" };
     } else if (typeof s.sub === "string" && s.sub.startsWith("user:")) {
       const user = this.users?.get(s.sub.slice(5));
       if (!user || s.cv !== this.fingerprint(user.hash)) return undefined;
-    } else return undefined;
-    return s;
+      return { ...s, role: user.role ?? "staff" };
+    }
+    return undefined;
   }
 
   /** The session of a cookie value, if it decodes and has not been revoked (logout) here or on another instance. A

@@ -1,7 +1,8 @@
 /**
  * Prints a console users-file entry for a user: `npx tsx src/console/hash-password.ts <用户名> [显示名]`.
  * The password is asked for twice without echo on a terminal, or read from the first line of stdin otherwise
- * (`printf '%s\n' "$PW" | npx tsx src/console/hash-password.ts zhang`). Add `--json` for a JSON entry.
+ * (`printf '%s\n' "$PW" | npx tsx src/console/hash-password.ts zhang`). Add `--json` for a JSON entry, `--admin` for
+ * a user who may edit answers and publish notices (role: admin; without it the entry is staff).
  */
 import { createInterface } from "node:readline";
 import { hashPassword, UserEntry } from "./auth.js";
@@ -9,7 +10,7 @@ import { hashPassword, UserEntry } from "./auth.js";
 const MIN_LENGTH = 10;
 
 function usage(): never {
-  process.stderr.write("用法：npx tsx src/console/hash-password.ts <用户名> [显示名] [--json]\n");
+  process.stderr.write("用法：npx tsx src/console/hash-password.ts <用户名> [显示名] [--admin] [--json]\n");
   process.exit(2);
 }
 
@@ -60,7 +61,8 @@ function firstLine(): Promise<string> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes("--json");
-  const [name, displayName] = args.filter((a) => a !== "--json");
+  const admin = args.includes("--admin");
+  const [name, displayName] = args.filter((a) => a !== "--json" && a !== "--admin");
   if (!name || args.includes("--help") || args.includes("-h")) usage();
 
   let password: string;
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   }
   if ([...password].length < MIN_LENGTH) throw new Error(`密码至少 ${MIN_LENGTH} 个字符`);
 
-  const entry = { name, ...(displayName ? { displayName } : {}), hash: await hashPassword(password) };
+  const entry = { name, ...(displayName ? { displayName } : {}), role: admin ? "admin" : "staff", hash: await hashPassword(password) };
   const checked = UserEntry.parse(entry);
   if (json) {
     process.stdout.write(`${JSON.stringify(checked)}\n`);
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(`# 加到 CONSOLE_USERS_FILE 的 users: 列表下\n`);
     process.stdout.write(`  - name: ${JSON.stringify(checked.name)}\n`);
     if (checked.displayName) process.stdout.write(`    displayName: ${JSON.stringify(checked.displayName)}\n`);
+    process.stdout.write(`    role: ${checked.role}\n`);
     process.stdout.write(`    hash: "${checked.hash}"\n`);
   }
 }

@@ -97,7 +97,7 @@ const shell = (nonce: string, title: string, body: string, script = "") => `<!do
 <meta name="robots" content="noindex">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${WORKBENCH_STYLE}</style>
 </head>
 ${body}
 ${script ? `<script nonce="${nonce}">${script}</script>` : ""}
@@ -134,14 +134,15 @@ export function offPage(nonce: string, message: string): string {
   return shell(nonce, "热线坐席台未启用", `<body><main class="login"><h1>热线坐席台未启用</h1><p>${escapeHtml(message)}</p></main></body>`);
 }
 
-export function consolePage(o: { nonce: string; base: string; user: string }): string {
+export function consolePage(o: { nonce: string; base: string; user: string; role?: "admin" | "staff" }): string {
+  const role = o.role ?? "staff";
   return shell(
     o.nonce,
     "热线坐席台",
-    `<body data-base="${escapeHtml(o.base)}">
+    `<body data-base="${escapeHtml(o.base)}" data-role="${role}">
 <header class="top">
   <h1>职业技能等级认定 · 热线坐席台</h1>
-  <span class="who">${escapeHtml(o.user)}</span>
+  <span class="who">${escapeHtml(o.user)}（${role === "admin" ? "管理员" : "坐席"}）</span>
   <form method="post" action="${escapeHtml(o.base)}/logout"><button type="submit" id="logout">退出登录</button></form>
 </header>
 <nav class="tabs" role="tablist" aria-label="功能">
@@ -149,6 +150,10 @@ export function consolePage(o: { nonce: string; base: string; user: string }): s
   <button role="tab" id="tab-browse" aria-controls="panel-browse" aria-selected="false" data-key="2" tabindex="-1">浏览资料</button>
   <button role="tab" id="tab-elig" aria-controls="panel-elig" aria-selected="false" data-key="3" tabindex="-1">资格自测</button>
   <button role="tab" id="tab-unanswered" aria-controls="panel-unanswered" aria-selected="false" data-key="4" tabindex="-1">未能回答<span class="badge" id="unanswered-count" hidden></span></button>
+  ${role === "admin" ? `<button role="tab" id="tab-edit" aria-controls="panel-edit" aria-selected="false" tabindex="-1">答案管理</button>` : ""}
+  <button role="tab" id="tab-stats" aria-controls="panel-stats" aria-selected="false" tabindex="-1">数据统计</button>
+  ${role === "admin" ? `<button role="tab" id="tab-notice" aria-controls="panel-notice" aria-selected="false" tabindex="-1">发布通知</button>
+  <button role="tab" id="tab-history" aria-controls="panel-history" aria-selected="false" tabindex="-1">修改记录</button>` : ""}
 </nav>
 <main>
   <section id="panel-search" role="tabpanel" aria-labelledby="tab-search">
@@ -199,10 +204,22 @@ export function consolePage(o: { nonce: string; base: string; user: string }): s
     <h3 class="sub">网页咨询的评价（👍 有帮助 / 👎 没帮助，按回答的问题类型）</h3>
     <div id="feedback"></div>
   </section>
+${role === "admin" ? ADMIN_PANELS : ""}
+  <section id="panel-stats" role="tabpanel" aria-labelledby="tab-stats" hidden>
+    <form class="toolbar" id="stats-form">
+      <label>从 <input type="date" id="s-from" required></label>
+      <label>到 <input type="date" id="s-to" required></label>
+      <button class="primary" type="submit">查询</button>
+      <a id="s-csv" href="#" download>下载 CSV（按天）</a>
+      <span class="hint">日期按北京时间计。</span>
+    </form>
+    <div id="stats-error" role="alert"></div>
+    <div id="stats" aria-live="polite"></div>
+  </section>
 </main>
 <div id="copy-status" role="status" aria-live="polite" data-copied=""></div>
 </body>`,
-    SCRIPT,
+    SCRIPT + WORKBENCH_SCRIPT,
   );
 }
 
@@ -274,6 +291,7 @@ function showTab(tab, focus) {
   if (id === "tab-elig" && !loaded.elig) { loaded.elig = true; loadEligibility(); }
   if (id === "tab-unanswered") { loadUnanswered(); loadFeedback(); }
   if (id === "tab-search") $("q").focus();
+  if (window.onTab) window.onTab(id);
 }
 for (const t of tabs) {
   t.addEventListener("click", () => showTab(t));
@@ -284,7 +302,7 @@ for (const t of tabs) {
   });
 }
 document.addEventListener("keydown", (e) => {
-  if (e.altKey && /^[1-4]$/.test(e.key)) { e.preventDefault(); showTab(tabs[Number(e.key) - 1], true); return; }
+  if (e.altKey && /^[1-9]$/.test(e.key) && tabs[Number(e.key) - 1]) { e.preventDefault(); showTab(tabs[Number(e.key) - 1], true); return; }
   const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement?.tagName || "");
   if (e.key === "/" && !typing) { e.preventDefault(); showTab(tabs[0]); }
 });
@@ -386,7 +404,8 @@ async function loadBrowse() {
       out.push(h("h3", { class: "sub" }, t.topic + "（" + t.answers.length + "）"));
       for (const a of t.answers) {
         out.push(h("div", { class: "card", "data-answer": a.id },
-          h("div", { class: "head" }, h("span", { class: "q" }, a.questions[0]), " ", h("span", { class: "clause" }, "依据 " + a.clause), " ", copyButton(a.plain, a.questions[0])),
+          h("div", { class: "head" }, h("span", { class: "q" }, a.questions[0]), " ", h("span", { class: "clause" }, "依据 " + a.clause), " ", copyButton(a.plain, a.questions[0]),
+            window.answerActions ? window.answerActions(a) : null),
           h("p", { class: "hint" }, "其他问法：" + a.questions.slice(1).join(" / ")),
           h("p", { class: "text" }, a.plain)));
       }
@@ -524,7 +543,9 @@ async function loadUnanswered(page) {
         (g.intent ? " · 机器人理解为：" + (g.intentLabel || g.intent) : "")),
       h("div", {},
         h("button", { type: "button", onclick: () => { showTab(tabs[0]); q.value = g.text; runSearch(); } }, "搜索答案"), " ",
-        g.handled ? null : h("button", { type: "button", class: "primary", onclick: (e) => markHandled(g, e.target) }, "标记已处理")))), ...(pager ? [pager] : []));
+        g.handled ? null : h("button", { type: "button", class: "primary", onclick: (e) => markHandled(g, e.target) }, "标记已处理"),
+        window.groupActions ? window.groupActions(g) : null),
+      window.groupExtras ? window.groupExtras(g) : null)), ...(pager ? [pager] : []));
   } catch (err) {
     box.replaceChildren(h("p", { role: "alert" }, "加载失败：" + err.message));
   }
@@ -534,21 +555,400 @@ async function markHandled(g, button) {
   try { await api("/unanswered/handled", { method: "POST", body: JSON.stringify({ ids: g.ids }) }); await loadUnanswered(); }
   catch (err) { button.disabled = false; alert(err.message); }
 }
-async function loadFeedback() {
-  const box = $("feedback");
-  try {
-    const data = await api("/feedback");
-    if (!data.counts.length) { box.replaceChildren(h("p", { class: "hint" }, "暂无评价。")); return; }
-    box.replaceChildren(h("table", {},
-      h("thead", {}, h("tr", {}, h("th", {}, "问题类型"), h("th", {}, "👍"), h("th", {}, "👎"))),
-      h("tbody", {}, ...data.counts.map((c) => h("tr", {}, h("td", {}, c.label || c.intent), h("td", {}, String(c.up)), h("td", {}, String(c.down)))))));
-  } catch (err) {
-    box.replaceChildren(h("p", { role: "alert" }, "加载失败：" + err.message));
-  }
-}
-$("u-refresh").addEventListener("click", loadFeedback);
 $("u-refresh").addEventListener("click", () => loadUnanswered());
 $("u-all").addEventListener("change", () => loadUnanswered(1));
 api("/unanswered?limit=1").then((d) => { const b = $("unanswered-count"); b.hidden = !d.openGroups; b.textContent = String(d.openGroups); }).catch(() => {});
 if (q.value) runSearch();
+`;
+
+// === The workbench (issue 14): answers edited, unanswered questions turned into answers, numbers, notices, history.
+
+const WORKBENCH_STYLE = `
+.editor { background: var(--card); border: 1px solid var(--accent); border-radius: 8px; padding: 1rem; margin: .6rem 0 1rem; max-width: 860px; }
+.editor label { display: block; font-weight: 600; margin: .6rem 0 .2rem; }
+.editor input, .editor textarea { width: 100%; font: inherit; padding: .35rem .5rem; border: 1px solid #b9c3cf; border-radius: 6px; }
+.editor textarea { min-height: 6em; }
+.row { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .6rem; }
+.picker { margin-top: .5rem; padding: .5rem; border: 1px dashed var(--line); border-radius: 6px; background: #fbfcfe; }
+.picker ol { list-style: none; padding: 0; margin: .4rem 0 0; }
+.picker li { display: flex; gap: .5rem; align-items: baseline; padding: .2rem 0; }
+.figures { display: flex; flex-wrap: wrap; gap: .6rem; margin: .6rem 0; }
+.figure { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .5rem .9rem; min-width: 8.5rem; }
+.figure b { display: block; font-size: 1.5rem; font-variant-numeric: tabular-nums; }
+svg.chart { background: var(--card); border: 1px solid var(--line); border-radius: 8px; max-width: 100%; height: auto; }
+.legend span { margin-right: 1rem; font-size: .85rem; }
+.sw { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: -.05em; }
+.sw.a { background: #2f7ed8; } .sw.f { background: #e4572e; } .sw.h { background: #f0b400; } .sw.r { background: #6a1b9a; }
+.hbar { display: inline-block; height: .8em; background: #2f7ed8; vertical-align: middle; margin-right: .4em; }
+.review li { margin: .3rem 0; }
+.diff .added { color: var(--ok); } .diff .removed { color: #b00020; } .diff .changed { color: var(--warn); }
+#e-q { width: 100%; max-width: 860px; }
+#n-text { display: block; width: 100%; max-width: 860px; font: inherit; padding: .4rem .5rem; border: 1px solid #b9c3cf; border-radius: 6px; margin-top: .5rem; }
+pre.yaml { white-space: pre-wrap; background: #f0f3f7; padding: .5rem; border-radius: 6px; font-size: .85rem; }
+`;
+
+const ADMIN_PANELS = `
+  <section id="panel-edit" role="tabpanel" aria-labelledby="tab-edit" hidden>
+    <div class="toolbar">
+      <button type="button" class="primary" id="e-new">新建答案</button>
+      <a id="e-export" href="#" download>导出为 YAML（交给开发并入 answers.yaml）</a>
+    </div>
+    <form class="editor" id="editor" hidden novalidate>
+      <h2 id="ed-title">新建答案</h2>
+      <label for="ed-topic">主题（可选已有主题，也可新写一个）</label>
+      <input id="ed-topic" list="ed-topics" maxlength="30" required>
+      <datalist id="ed-topics"></datalist>
+      <label for="ed-questions">来电者会怎么问（每行一种问法；机器人按这些问法学会识别）</label>
+      <textarea id="ed-questions" rows="5" required></textarea>
+      <label for="ed-answer">答案（可用 {hotline}、{website} 等占位符，发出时换成通知里的内容）</label>
+      <textarea id="ed-answer" rows="5" maxlength="2000" required></textarea>
+      <label for="ed-clause">依据的通知条款（如 三（一）；不出自通知的留空，答案会注明“本机构补充说明”）</label>
+      <input id="ed-clause" maxlength="40" placeholder="留空 = 本机构补充说明">
+      <div id="ed-error" role="alert"></div>
+      <div class="row"><button class="primary" type="submit" id="ed-save">保存并生效</button><button type="button" id="ed-cancel">取消</button></div>
+    </form>
+    <h2>找一个答案来修改</h2>
+    <input id="e-q" type="search" placeholder="输入问题，找到要修改的答案…" autocomplete="off">
+    <ol class="results" id="e-results"></ol>
+    <h2>坐席台改过的答案</h2>
+    <div id="e-edits"></div>
+  </section>
+  <section id="panel-notice" role="tabpanel" aria-labelledby="tab-notice" hidden>
+    <div id="n-status" class="card"></div>
+    <h2>第一步：读入新通知</h2>
+    <p class="hint">选择新一年的认定通知文件（文字版 .txt），或把通知全文粘贴到下面。读入后先核对，不会马上生效。</p>
+    <div class="row"><input type="file" id="n-file" accept=".txt,.md,text/plain"></div>
+    <textarea id="n-text" rows="8" placeholder="或在这里粘贴通知全文…"></textarea>
+    <div class="row"><button class="primary" type="button" id="n-stage">读入并核对</button></div>
+    <div id="n-error" role="alert"></div>
+    <div id="n-staged"></div>
+  </section>
+  <section id="panel-history" role="tabpanel" aria-labelledby="tab-history" hidden>
+    <div class="toolbar"><button type="button" id="h-refresh">刷新</button><span class="hint">每一次修改、停用、发布都记在这里；可以撤销。</span></div>
+    <div id="h-error" role="alert"></div>
+    <div id="history"></div>
+  </section>`;
+
+const WORKBENCH_SCRIPT = String.raw`
+const admin = document.body.dataset.role === "admin";
+const toast = (text) => { status.textContent = text; clearTimeout(statusTimer); statusTimer = setTimeout(() => { status.textContent = ""; }, 4000); };
+const SVG = "http://www.w3.org/2000/svg";
+function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+window.onTab = (id) => {
+  if (id === "tab-stats" && !loaded.stats) { loaded.stats = true; loadStats(); }
+  if (id === "tab-edit") loadEdits();
+  if (id === "tab-notice") loadNoticeStatus();
+  if (id === "tab-history") loadHistory();
+};
+
+// === The conversation of an unanswered question, and 👍/👎 of the bot's answer (from the chat log, when the service has one)
+let features = {};
+let feedback = {};
+const me = api("/me").then((m) => { features = m.features || {}; }).catch(() => {});
+async function loadFeedback() {
+  await me;
+  if (!features.chatLog) return;
+  try { feedback = (await api("/feedback")).byIntent || {}; } catch { feedback = {}; }
+}
+window.groupExtras = (g) => {
+  if (!features.chatLog) return null;
+  const box = h("div", { class: "picker conversation", hidden: true });
+  const fb = g.intent && feedback[g.intent];
+  return h("div", {}, fb ? h("span", { class: "hint" }, "这类回答的评价：好评 " + fb.up + " · 差评 " + fb.down + " ") : null,
+    g.ids.length ? h("button", { type: "button", class: "convo", onclick: async () => {
+      if (!box.hidden) { box.hidden = true; return; }
+      try {
+        const c = await api("/unanswered/conversation?id=" + g.ids[0]);
+        box.replaceChildren(...c.turns.map((t) => h("p", {}, h("strong", {}, t.from === "user" ? "来问：" : "机器人："), t.text,
+          t.feedback ? h("span", { class: "hint" }, t.feedback === "up" ? "（好评）" : "（差评）") : "")));
+        box.hidden = false;
+      } catch (err) { box.replaceChildren(h("p", { role: "alert" }, err.message)); box.hidden = false; }
+    } }, "查看对话") : null, box);
+};
+const reloadUnanswered = loadUnanswered;
+loadUnanswered = async () => { await loadFeedback(); return reloadUnanswered(); };
+
+// === Answers (admin)
+let editing = null; // { id } when editing an answer, null for a new one
+let afterSave = null;
+async function openEditor(id, prefill) {
+  showTab($("tab-edit"));
+  $("ed-error").textContent = "";
+  const topics = await api("/topics");
+  $("ed-topics").replaceChildren(...topics.topics.map((t) => h("option", { value: t.topic })));
+  let a = { topic: "", questions: [], answer: "", clause: null };
+  if (id) a = await api("/answers/" + encodeURIComponent(id));
+  if (prefill) a = { ...a, ...prefill };
+  editing = id ? { id } : null;
+  $("ed-title").textContent = id ? "修改答案：" + (a.questions[0] || id) : "新建答案";
+  $("ed-topic").value = a.topic;
+  $("ed-questions").value = a.questions.join("\n");
+  $("ed-answer").value = a.answer;
+  $("ed-clause").value = a.clause || "";
+  $("editor").hidden = false;
+  $(id ? "ed-answer" : "ed-topic").focus();
+}
+function closeEditor() { $("editor").hidden = true; editing = null; afterSave = null; }
+if (admin) {
+  window.answerActions = (a) => h("button", { type: "button", class: "edit", onclick: () => openEditor(a.id) }, "修改");
+  $("e-new").addEventListener("click", () => { afterSave = null; openEditor(null); });
+  $("ed-cancel").addEventListener("click", closeEditor);
+  $("e-export").href = base + "/api/answers/export";
+  $("editor").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("ed-error").textContent = "";
+    const body = { topic: $("ed-topic").value.trim(), questions: $("ed-questions").value.split(/\n+/).map((x) => x.trim()).filter(Boolean),
+      answer: $("ed-answer").value.trim() };
+    const clause = $("ed-clause").value.trim();
+    if (clause) body.clause = clause;
+    $("ed-save").disabled = true;
+    try {
+      const r = editing
+        ? await api("/answers/" + encodeURIComponent(editing.id), { method: "PUT", body: JSON.stringify(body) })
+        : await api("/answers", { method: "POST", body: JSON.stringify(body) });
+      const then = afterSave;
+      closeEditor();
+      if (then) await then(r.id);
+      toast(r.warning || "已保存，机器人已经用上这个答案");
+      loaded.browse = false;
+      loadEdits();
+    } catch (err) {
+      $("ed-error").textContent = err.message;
+    } finally {
+      $("ed-save").disabled = false;
+    }
+  });
+  let eSeq = 0;
+  $("e-q").addEventListener("input", async () => {
+    const mine = ++eSeq;
+    const text = $("e-q").value.trim();
+    if (!text) { $("e-results").replaceChildren(); return; }
+    const data = await api("/search?q=" + encodeURIComponent(text));
+    if (mine !== eSeq) return;
+    $("e-results").replaceChildren(...data.results.filter((r) => r.kind === "canned").map((r) =>
+      h("li", { class: "result" }, h("div", { class: "head" }, h("h3", {}, r.title), h("span", { class: "tag" }, r.topic),
+        h("button", { type: "button", onclick: () => openEditor(r.intent) }, "修改")), h("p", { class: "text" }, r.plain))));
+  });
+}
+async function loadEdits() {
+  if (!admin) return;
+  try {
+    const { edits } = await api("/answers/edits");
+    const KINDS = { added: "新增", override: "改写通知答案", retired: "已停用" };
+    $("e-edits").replaceChildren(edits.length ? table(["主题", "问法", "答案", "状态", "最后修改", ""], edits.map((e) => h("tr", { "data-edit": e.id },
+      h("td", {}, e.topic), h("td", {}, e.questions.slice(0, 3).join(" / ") + (e.questions.length > 3 ? " …（共 " + e.questions.length + " 个）" : "")),
+      h("td", {}, e.answer), h("td", {}, KINDS[e.kind] + (e.local ? "（本机构补充说明）" : "")), h("td", {}, when(e.at)),
+      h("td", {}, e.retired ? null : h("button", { type: "button", onclick: () => openEditor(e.id) }, "修改"), " ",
+        e.retired ? null : h("button", { type: "button", onclick: () => retire(e.id) }, "停用"))))) : h("p", { class: "hint" }, "还没有在坐席台改过答案。"));
+  } catch (err) { $("e-edits").replaceChildren(h("p", { role: "alert" }, err.message)); }
+}
+async function retire(id) {
+  if (!confirm("停用后机器人不再用这个答案回答。确定停用？")) return;
+  try { await api("/answers/" + encodeURIComponent(id), { method: "DELETE" }); toast("已停用"); loadEdits(); }
+  catch (err) { alert(err.message); }
+}
+
+// === Unanswered → answered (admin)
+if (admin) {
+  window.groupActions = (g) => {
+    const box = h("div", { class: "picker", hidden: true });
+    const input = h("input", { type: "search", placeholder: "搜索要加入的答案…", "aria-label": "搜索要加入的答案" });
+    const list = h("ol", {});
+    box.append(input, list);
+    let mySeq = 0;
+    const find = async () => {
+      const mine = ++mySeq;
+      const data = await api("/search?q=" + encodeURIComponent(input.value.trim() || g.text));
+      if (mine !== mySeq) return;
+      const canned = data.results.filter((r) => r.kind === "canned");
+      list.replaceChildren(...(canned.length ? canned.map((r) => h("li", {}, h("button", { type: "button", class: "primary pick", onclick: () => assign(g, r.intent) }, "加入"),
+        h("span", {}, r.title + "（" + r.topic + "）"))) : [h("li", { class: "hint" }, "没有找到，换个说法，或点“新建答案”。")]));
+    };
+    input.addEventListener("input", find);
+    return h("span", {}, " ",
+      h("button", { type: "button", class: "assign", onclick: () => { box.hidden = !box.hidden; if (!box.hidden) { input.value = g.text; find(); input.focus(); } } }, "加入已有答案"), " ",
+      h("button", { type: "button", class: "create", onclick: () => {
+        afterSave = (id) => assign(g, id);
+        openEditor(null, { questions: [g.text, ...g.variants] });
+      } }, "新建答案"), box);
+  };
+}
+async function assign(g, answerId) {
+  try {
+    const r = await api("/unanswered/assign", { method: "POST", body: JSON.stringify({ text: g.text, answerId }) });
+    toast(r.warning || (r.added.length ? "已把 " + r.added.length + " 个问法加入答案，机器人已经能回答" : "这些问法已在答案里，已标记处理"));
+    loadUnanswered();
+  } catch (err) { alert(err.message); }
+}
+
+// === Numbers
+const day = (t) => new Date(t + 8 * 3600000).toISOString().slice(0, 10);
+$("s-to").value = day(Date.now());
+$("s-from").value = day(Date.now() - 29 * 86400000);
+$("stats-form").addEventListener("submit", (e) => { e.preventDefault(); loadStats(); });
+function figure(label, value) { return h("div", { class: "figure" }, label, h("b", {}, value)); }
+function dayChart(byDay) {
+  const W = 760, H = 240, L = 40, R = 40, T = 14, B = 34;
+  const n = byDay.length || 1;
+  const max = Math.max(1, ...byDay.map((d) => d.turns));
+  const bw = (W - L - R) / n;
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const svg = s("svg", { class: "chart", id: "chart-days", viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "aria-label": "每天的对话轮数与未能回答比例" });
+  for (let i = 0; i <= 4; i++) {
+    const v = Math.round(max * i / 4);
+    svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e3e8ee" }), s("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 10, fill: "#5b6878" }, v));
+  }
+  byDay.forEach((d, i) => {
+    const x = L + i * bw + bw * 0.12, w = Math.max(1, bw * 0.76);
+    let top = H - B;
+    for (const [v, c, k] of [[d.answered, "#2f7ed8", "已回答"], [d.fallbacks, "#e4572e", "未能回答"], [d.handoffs, "#f0b400", "转人工"]]) {
+      if (!v) continue;
+      const hgt = (H - T - B) * v / max;
+      top -= hgt;
+      svg.append(s("rect", { x, y: top, width: w, height: hgt, fill: c, class: "bar" }, s("title", {}, d.day + " " + k + " " + v)));
+    }
+    if (n <= 16 || i % Math.ceil(n / 12) === 0) svg.append(s("text", { x: x + w / 2, y: H - B + 14, "text-anchor": "middle", "font-size": 10, fill: "#5b6878" }, d.day.slice(5)));
+  });
+  const pts = byDay.map((d, i) => (L + i * bw + bw / 2).toFixed(1) + "," + (T + (H - T - B) * (1 - d.fallbackRate)).toFixed(1)).join(" ");
+  svg.append(s("polyline", { points: pts, fill: "none", stroke: "#6a1b9a", "stroke-width": 2, class: "rate" }));
+  for (const p of [0, 0.5, 1]) svg.append(s("text", { x: W - R + 4, y: T + (H - T - B) * (1 - p) + 4, "font-size": 10, fill: "#6a1b9a" }, Math.round(p * 100) + "%"));
+  return svg;
+}
+function hbars(rows, max) {
+  return table(["", "次数"], rows.map(([label, n]) => h("tr", {}, h("td", {}, label), h("td", { class: "num" }, h("span", { class: "hbar", "data-w": n }), n))));
+}
+async function loadStats() {
+  const box = $("stats");
+  $("stats-error").textContent = "";
+  const qs = "?from=" + $("s-from").value + "&to=" + $("s-to").value;
+  $("s-csv").href = base + "/api/stats.csv" + qs;
+  try {
+    const r = await api("/stats" + qs);
+    const pct = (x) => (Math.round(x * 1000) / 10) + "%";
+    const out = [h("div", { class: "figures" }, figure("对话轮数", r.turns), figure("已回答", r.answered), figure("未能回答", r.fallbacks),
+      figure("未能回答比例", pct(r.fallbackRate)), figure("把握不大", r.lowConfidence), figure("转人工", r.handoffs),
+      figure("好评 / 差评", r.feedback.up + " / " + r.feedback.down))];
+    out.push(h("h2", {}, "每天"), h("p", { class: "legend" }, h("span", {}, h("i", { class: "sw a" }), "已回答"), h("span", {}, h("i", { class: "sw f" }), "未能回答"),
+      h("span", {}, h("i", { class: "sw h" }), "转人工"), h("span", {}, h("i", { class: "sw r" }), "未能回答比例（右轴）")), dayChart(r.byDay));
+    const top = (obj) => Object.entries(obj).sort((a, b) => b[1] - a[1]);
+    out.push(h("h2", {}, "问得最多的问题"), r.topQuestions.length ? hbars(r.topQuestions.map((x) => [x.text, x.count])) : h("p", { class: "hint" }, "这段时间没有问题。"));
+    const intents = top(r.byIntent).filter(([k]) => !["none", "empty", "error", "fallback"].includes(k)).slice(0, 15);
+    out.push(h("h2", {}, "问得最多的话题"), intents.length ? hbars(intents.map(([k, n]) => [r.intentLabels[k] || k, n])) : h("p", { class: "hint" }, "—"));
+    out.push(h("h2", {}, "渠道"), hbars(top(r.byChannel).map(([k, n]) => [CHANNELS[k] || k, n])));
+    if (r.feedbackByAnswer) {
+      const fb = Object.entries(r.feedbackByAnswer).sort((a, b) => (b[1].up + b[1].down) - (a[1].up + a[1].down));
+      out.push(h("h2", {}, "每个答案的评价"), fb.length ? table(["答案", "好评", "差评"], fb.map(([k, v]) => h("tr", {}, h("td", {}, r.intentLabels[k] || k),
+        h("td", { class: "num" }, v.up), h("td", { class: "num" }, v.down)))) : h("p", { class: "hint" }, "这段时间没有评价。"));
+    }
+    const sc = r.selfChecks;
+    out.push(h("h2", {}, "资格自测（共 " + sc.total + " 次，可以报 " + sc.eligible + " 次）"));
+    const scRows = [];
+    for (const [occ, levels] of Object.entries(sc.byOccupation)) for (const [lv, c] of Object.entries(levels))
+      scRows.push(h("tr", {}, h("td", {}, occ), h("td", {}, LEVELS[lv] || lv + "级"), h("td", { class: "num" }, c.total), h("td", { class: "num" }, c.eligible), h("td", { class: "num" }, c.total - c.eligible)));
+    out.push(scRows.length ? table(["职业", "等级", "自测次数", "可以报", "暂不符合"], scRows) : h("p", { class: "hint" }, "这段时间没有自测。"));
+    box.replaceChildren(...out);
+    for (const bar of box.querySelectorAll(".hbar")) bar.style.width = Math.max(2, 200 * Number(bar.dataset.w) / Math.max(1, ...[...bar.closest("table").querySelectorAll(".hbar")].map((b) => Number(b.dataset.w)))) + "px";
+    document.body.dataset.statsLoaded = String(r.turns);
+  } catch (err) {
+    loaded.stats = false;
+    box.replaceChildren();
+    $("stats-error").textContent = err.message;
+  }
+}
+const CHANNELS = { web: "网页", wechat: "微信", official_account: "公众号", wecom: "企业微信", cli: "命令行", api: "接口" };
+const LEVELS = { 1: "一级/高级技师", 2: "二级/技师", 3: "三级/高级工", 4: "四级/中级工", 5: "五级/初级工" };
+
+// === Publishing a notice (admin)
+let staged = null;
+async function loadNoticeStatus() {
+  if (!admin) return;
+  const box = $("n-status");
+  try {
+    const st = await api("/notices");
+    box.replaceChildren(h("p", {}, "正在使用：", h("strong", {}, st.current ? st.current.title : "—")),
+      st.previous ? h("p", {}, "上一版：" + st.previous.title + " ", h("button", { type: "button", id: "n-rollback", onclick: rollback }, "恢复上一版")) : h("p", { class: "hint" }, "没有可恢复的上一版。"));
+  } catch (err) { box.replaceChildren(h("p", { role: "alert" }, err.message)); }
+}
+async function rollback() {
+  if (!confirm("恢复为上一版通知？机器人会立刻改用上一版回答。")) return;
+  try { const r = await api("/notices/rollback", { method: "POST" }); toast("已恢复：" + r.title); loadNoticeStatus(); }
+  catch (err) { alert(err.message); }
+}
+const AREA_KIND = { added: "新增", removed: "删除", changed: "改变" };
+function showStaged(st) {
+  staged = st;
+  const out = [h("h2", {}, "第二步：核对“" + st.title + "”")];
+  out.push(h("h3", { class: "sub" }, "需要人工核对的地方（" + st.review.length + " 处）"));
+  out.push(st.review.length ? h("ol", { class: "review" }, st.review.map((r) => h("li", {}, r.reason,
+    h("div", { class: "hint" }, (r.line ? "通知第 " + r.line + " 行" : "") + (r.source ? "：“" + r.source + "”" : "") + "（" + r.file + " " + r.field + "）"))))
+    : h("p", { class: "hint" }, "导入程序都读懂了，没有需要核对的地方。"));
+  const c = st.diff.changes;
+  out.push(h("h3", { class: "sub" }, "和正在使用的" + (st.diff.from ? "“" + st.diff.from + "”" : "资料") + "相比（" + c.length + " 处变化）"));
+  out.push(c.length ? table(["部分", "变化", "内容", "原来", "现在"], c.map((x) => h("tr", { class: "diff" }, h("td", {}, x.area), h("td", { class: x.kind }, AREA_KIND[x.kind] || x.kind),
+    h("td", {}, x.what), h("td", {}, x.before ?? "—"), h("td", {}, x.after ?? "—")))) : h("p", { class: "hint" }, "没有变化。"));
+  out.push(h("h2", {}, "第三步：发布或放弃"), h("p", { class: "hint" }, "发布后机器人和坐席台立刻改用新通知回答，不用重启；发错了可以“恢复上一版”。"),
+    h("div", { class: "row" }, h("button", { type: "button", class: "primary", id: "n-publish", onclick: publish }, "发布"),
+      h("button", { type: "button", id: "n-discard", onclick: discard }, "放弃")));
+  $("n-staged").replaceChildren(...out);
+}
+if (admin) {
+  $("n-file").addEventListener("change", async () => {
+    const f = $("n-file").files[0];
+    if (!f) return;
+    if (f.size > 1000000) { $("n-error").textContent = "文件超过 1 MB，不像是一份通知。"; return; }
+    $("n-text").value = await f.text();
+  });
+  $("n-stage").addEventListener("click", async () => {
+    $("n-error").textContent = "";
+    const text = $("n-text").value;
+    if (!text.trim()) { $("n-error").textContent = "请先选择通知文件或粘贴通知全文。"; return; }
+    $("n-stage").disabled = true;
+    try {
+      const f = $("n-file").files[0];
+      showStaged(await api("/notices", { method: "POST", body: JSON.stringify({ text, ...(f ? { name: f.name } : {}) }) }));
+    } catch (err) { $("n-error").textContent = err.message; }
+    finally { $("n-stage").disabled = false; }
+  });
+}
+async function publish() {
+  if (!staged || !confirm("发布“" + staged.title + "”？")) return;
+  try { const r = await api("/notices/" + encodeURIComponent(staged.id) + "/publish", { method: "POST" }); toast("已发布：" + r.title); $("n-staged").replaceChildren(h("p", {}, "已发布：" + r.title)); staged = null; loaded.browse = false; loadNoticeStatus(); }
+  catch (err) { $("n-error").textContent = err.message; }
+}
+async function discard() {
+  if (!staged) return;
+  try { await api("/notices/" + encodeURIComponent(staged.id) + "/discard", { method: "POST" }); } catch { /* nothing staged any more */ }
+  staged = null;
+  $("n-staged").replaceChildren(h("p", { class: "hint" }, "已放弃，正在使用的通知没有变。"));
+}
+
+// === History (admin)
+const ACTIONS = { create: "新建", update: "修改", retire: "停用", assign: "加入问法", revert: "撤销", publish: "发布通知" };
+function describe(x) {
+  if (!x || typeof x !== "object") return "—";
+  if (x.questions) return (x.retired ? "（停用）" : "") + x.topic + "：" + x.questions.join(" / ") + " → " + x.answer + (x.clause ? "（依据 " + x.clause + "）" : x.fromFile ? "" : "（本机构补充说明）");
+  return x.title || JSON.stringify(x);
+}
+async function loadHistory() {
+  if (!admin) return;
+  $("h-error").textContent = "";
+  try {
+    const { items } = await api("/history");
+    $("history").replaceChildren(items.length ? table(["时间", "谁", "操作", "内容", ""], items.map((x) => h("tr", { "data-history": x.id },
+      h("td", {}, when(x.at)), h("td", {}, x.userName), h("td", {}, ACTIONS[x.action] || x.action),
+      h("td", {}, x.summary || x.target, h("details", {}, h("summary", {}, "前后对比"), h("p", {}, "之前：" + describe(x.before)), h("p", {}, "之后：" + describe(x.after)))),
+      h("td", {}, x.target.startsWith("answer:") || x.action === "publish" ? h("button", { type: "button", class: "revert", onclick: () => revert(x) }, "撤销") : null)))) : h("p", { class: "hint" }, "还没有修改。"));
+  } catch (err) { $("h-error").textContent = err.message; }
+}
+async function revert(x) {
+  if (!confirm("撤销这次修改（" + (x.summary || x.target) + "）？")) return;
+  try { await api("/history/" + x.id + "/revert", { method: "POST" }); toast("已撤销"); loaded.browse = false; loadHistory(); }
+  catch (err) { $("h-error").textContent = err.message; }
+}
+if (admin) $("h-refresh").addEventListener("click", loadHistory);
 `;

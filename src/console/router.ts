@@ -16,10 +16,17 @@ import { ConsoleAuth, type Session } from "./auth.js";
 import { consolePage, loginPage, offPage, pageCsp } from "./page.js";
 import { unansweredQuery } from "./unanswered.js";
 import { ConsoleSearch } from "./search.js";
-import type { ChatLog } from "../engine/chat-log.js";
 import { answersByTopic, eligibilityOptions, feesView, occupationsView, phoneText, planView } from "./views.js";
 import { KnowledgeError } from "../knowledge/load.js";
 import type { KnowledgeRegistry } from "../knowledge/registry.js";
+import { Engine as EngineClass } from "../engine/engine.js";
+import { MemoryDocs, type DocStore } from "../handoff/docs.js";
+import type { StatsRecorder } from "../stats/stats.js";
+import { AnswerEdits } from "./edits.js";
+import { ChangeHistory } from "./history.js";
+import type { NoticePublisher } from "./notices.js";
+import type { ChatLogView } from "./chatlog.js";
+import { workbenchRoutes } from "./workbench.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
 
@@ -47,8 +54,26 @@ export interface ConsoleOptions {
   shared?: SharedKeys;
   logger?: ConsoleLogger;
   now?: () => number;
-  /** The web chat's 👍/👎 (shown per answer intent on the 未能回答 tab). */
-  chatLog?: ChatLog;
+  /** Where answer edits and the history of changes are kept: the service's SqliteDocs / RedisDocs (durable, shared by
+   * every instance). Default: memory, lost on restart. */
+  docs?: DocStore;
+  /** The answer edit layer, shared with whatever builds the answering engine (default: one over `docs`). */
+  edits?: AnswerEdits;
+  /**
+   * Rebuilds the answering engine on `edits.apply(knowledge)`, on every instance; the console awaits it after each
+   * change, so a change answers once the response arrives. Without it the console rebuilds an engine of its own (its
+   * search and lists follow the edits; the chat channels do not).
+   */
+  republish?: () => Promise<void>;
+  /** The engine answering now, when a republish replaces the engine object (a registry that swaps the knowledge of
+   * the same engine needs none: the console follows `engine.kb`). */
+  current?: () => Engine;
+  /** The numbers of GET /api/stats (absent: 503). */
+  stats?: StatsRecorder;
+  /** Publishing a notice: the importer and the knowledge registry (absent: 503). */
+  notices?: NoticePublisher;
+  /** The chat log: the conversation of an unanswered question, 👍/👎 per answer (absent: not shown). */
+  chatLog?: ChatLogView;
 }
 
 export const COOKIE = "console_session";
@@ -66,6 +91,9 @@ const LoginBody = z.object({
   password: z.string().max(1024).optional().default(""),
 });
 const ReloadBody = z.strictObject({ dir: z.string().trim().min(1).max(4096).optional() });
+/** Changes a staff (non-admin) session may make; every other change needs an admin. */
+const STAFF_MAY = new Set(["POST /api/unanswered/handled", "POST /api/eligibility", "POST /api/logout", "POST /api/login"]);
+const ADMIN_ONLY = "需要管理员权限：这个操作只有管理员（admin）可以做。";
 const HandledBody = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 const SearchQuery = z.object({
   q: z.string().max(500).optional().default(""),
@@ -108,27 +136,51 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   const m = auth.methods;
   logger?.info({ channel: "console", token: m.token, users: m.users }, `坐席台已启用：/console（登录方式：${[m.token && "共享令牌", m.users && "用户文件"].filter(Boolean).join("、")}）`);
-  // The console's own views of the knowledge, built again when a publish has switched the engine's knowledge.
-  const build = (kb: Knowledge) => {
-    const search = new ConsoleSearch(kb, engine);
+  // The answer edit layer and the engine answering from it. Without an injected republish, the console rebuilds an
+  // engine of its own on the edited knowledge (same store and unanswered log), for its search and lists.
+  const docs = options.docs ?? new MemoryDocs();
+  const edits = options.edits ?? new AnswerEdits(docs, { now });
+  const history = new ChangeHistory(docs);
+  let local: Engine | undefined;
+  const current = (): Engine => local ?? options.current?.() ?? engine;
+  const republish =
+    options.republish ??
+    (async () => {
+      await edits.refresh();
+      local = new EngineClass(edits.apply(fixedKb ?? engine.kb), { store: engine.store, unanswered: engine.unanswered, now });
+    });
+  if (!options.republish) {
+    (logger?.warn ?? logger?.info)?.call(logger, {}, "坐席台未接入 republish：答案修改只在坐席台的搜索和列表里生效");
+    void edits
+      .refresh()
+      .then((layer) => (Object.keys(layer.answers).length ? republish() : undefined))
+      .catch((err: Error) => logger?.error({ err: err.message }, "console edits"));
+  }
+  // The console's own views of the knowledge, built again when the engine answering has changed.
+  const build = (e: Engine) => {
+    const search = new ConsoleSearch(e.kb, e);
     return {
-      kb,
+      engine: e,
+      kb: e.kb,
       search,
       topics: answersByTopic(search.answers),
-      plan: planView(kb),
-      fees: feesView(kb),
-      occupations: occupationsView(kb),
-      eligibility: eligibilityOptions(kb),
+      plan: planView(e.kb),
+      fees: feesView(e.kb),
+      occupations: occupationsView(e.kb),
+      eligibility: eligibilityOptions(e.kb),
     };
   };
-  let built = build(fixedKb ?? engine.kb);
+  let built = build(options.kb && options.kb !== engine.kb ? new EngineClass(options.kb, { store: engine.store, unanswered: engine.unanswered, now }) : engine);
   const views = () => {
-    if (!fixedKb && built.kb !== engine.kb) built = build(engine.kb);
+    const e = current();
+    if (built.engine !== e || built.kb !== e.kb) built = build(e);
     return built;
   };
-  const mayPublish = options.mayPublish ?? (() => true);
+  const mayPublish = options.mayPublish ?? ((s: Session) => s.role === "admin");
 
-  router.use(express.json({ limit: "64kb" }));
+  // A notice (up to 1 MB) is read by its own route's parser.
+  const json = express.json({ limit: "64kb" });
+  router.use((req, res, next) => (req.path === "/api/notices" ? next() : json(req, res, next)));
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
   router.use(sameOrigin);
 
@@ -218,7 +270,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
       sendPage(res, (nonce) => loginPage({ nonce, base: base(req), methods: auth.methods }));
       return;
     }
-    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name }));
+    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role }));
   });
 
   // === The JSON API: everything below needs a session
@@ -233,8 +285,21 @@ export function consoleRouter(options: ConsoleOptions): Router {
     next();
   });
 
+  // Roles: staff search, browse, use the self-check and mark unanswered questions handled; every other change is an
+  // admin's.
+  router.use("/api", (req: Authed, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.consoleSession!.role === "admin") return next();
+    if (STAFF_MAY.has(`${req.method} /api${req.path.replace(/\/$/, "")}`)) return next();
+    res.status(403).json({ error: ADMIN_ONLY });
+  });
+
   router.get("/api/me", (req: Authed, res) => {
-    res.json({ user: req.consoleSession!.name, expiresAt: req.consoleSession!.exp });
+    res.json({
+      user: req.consoleSession!.name,
+      role: req.consoleSession!.role,
+      expiresAt: req.consoleSession!.exp,
+      features: { stats: Boolean(options.stats), notices: Boolean(options.notices), chatLog: Boolean(options.chatLog) },
+    });
   });
 
   router.get("/api/search", (req, res) => {
@@ -265,7 +330,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
   });
 
   router.post("/api/eligibility", (req, res) => {
-    const kb = views().kb;
+    const { kb, engine } = views();
     const p = parseProfile(kb, req.body);
     if (!p.ok) {
       res.status(400).json({ error: p.error });
@@ -288,15 +353,9 @@ export function consoleRouter(options: ConsoleOptions): Router {
 
   // One page of groups (grouped as the log was written), newest first: ?page=1&limit=20&all=1; with the total.
   router.get("/api/unanswered", async (req, res) => {
-    const page = await engine.unanswered.groups(unansweredQuery(req.query));
+    const page = await views().engine.unanswered.groups(unansweredQuery(req.query));
     const search = views().search;
     res.json({ ...page, groups: page.groups.map((g) => ({ ...g, intentLabel: g.intent ? search.intentLabel(g.intent) : null })) });
-  });
-
-  // 👍/👎 given in the web chat, per answer intent, most rated first.
-  router.get("/api/feedback", async (_req, res) => {
-    const counts = (await options.chatLog?.feedbackCounts()) ?? [];
-    res.json({ counts: counts.slice(0, 200).map((c) => ({ ...c, label: views().search.intentLabel(c.intent) })) });
   });
 
   router.post("/api/unanswered/handled", async (req: Authed, res) => {
@@ -339,6 +398,19 @@ export function consoleRouter(options: ConsoleOptions): Router {
       }
     });
   }
+  workbenchRoutes(router, {
+    engine: () => views().engine,
+    intentLabel: (intent) => views().search.intentLabel(intent),
+    unanswered: engine.unanswered,
+    edits,
+    history,
+    republish,
+    stats: options.stats,
+    notices: options.notices,
+    chatLog: options.chatLog,
+    now,
+    logger,
+  });
 
   router.use("/api", (_req, res) => {
     res.status(404).json({ error: "没有这个接口" });

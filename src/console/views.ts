@@ -5,6 +5,7 @@ import { formatMonths, levelInfo, levelLabel, offeredLevels, render, tracksOf } 
 import { PROGRAMS, SCHOOLS, STATUSES } from "../knowledge/schema.js";
 import { conditionMaterials } from "../eligibility/rules.js";
 import type { Engine } from "../engine/engine.js";
+import { LOCAL_CLAUSE } from "./edits.js";
 
 const CJK = /[\p{Script=Han}\u3000-\u303f\uff00-\uffef“”‘’…—]/u;
 const LATIN = /[A-Za-z0-9/:.%?=&#_-]/;
@@ -19,7 +20,8 @@ export function phoneText(kb: Knowledge, vars: Record<string, string>, text: str
     .map((line) => line.replace(/[ \t]+/g, (m: string, offset: number, s: string) => spaceBetween(s[offset - 1] ?? "", s[offset + m.length] ?? "")).trim())
     .filter(Boolean)
     .join("\n");
-  return `${body}\n${render(kb.replies.source, { ...vars, clause })}`;
+  // An answer of the institution's own (no clause) already ends with its source line (see edits.ts).
+  return clause ? `${body}\n${render(kb.replies.source, { ...vars, clause })}` : body;
 }
 
 /** A space next to a URL or other Latin text stays (平台 https://…); next to Chinese text it goes. */
@@ -41,7 +43,7 @@ export interface CannedView {
 export function cannedAnswers(kb: Knowledge, engine: Engine): CannedView[] {
   return kb.answers.map((a) => {
     const text = engine.cannedText(a.id);
-    return { id: a.id, topic: a.topic, clause: a.clause, questions: a.questions, text, plain: phoneText(kb, engine.composer.vars, text, a.clause) };
+    return { id: a.id, topic: a.topic, clause: a.clause || LOCAL_CLAUSE, questions: a.questions, text, plain: phoneText(kb, engine.composer.vars, text, a.clause) };
   });
 }
 

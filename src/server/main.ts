@@ -17,6 +17,7 @@ import { createHttpApp } from "./http.js";
 import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
 import { consoleRouter } from "../console/router.js";
+import { chatLogView } from "../console/chatlog.js";
 import type { WechatyChannel } from "../channels/wechaty.js";
 
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared, chatLog: stores.chatLog }));
+      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared, chatLog: chatLogView(stores.chatLog) }));
     },
   });
 

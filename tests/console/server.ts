@@ -3,16 +3,23 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import express from "express";
 import type { Engine } from "../../src/engine/engine.js";
-import { consoleRouter, COOKIE, type ConsoleConfig } from "../../src/console/router.js";
+import { consoleRouter, COOKIE, type ConsoleConfig, type ConsoleOptions } from "../../src/console/router.js";
 
 export interface TestServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startConsole(engine: Engine, config: ConsoleConfig, now?: () => number): Promise<TestServer> {
+export async function startConsole(
+  engine: Engine,
+  config: ConsoleConfig,
+  now?: () => number,
+  extra: Partial<ConsoleOptions> = {},
+  mount?: (app: express.Express) => void,
+): Promise<TestServer> {
   const app = express();
-  app.use("/console", consoleRouter({ engine, config, now }));
+  app.use("/console", consoleRouter({ engine, config, now, ...extra }));
+  mount?.(app);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

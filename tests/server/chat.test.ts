@@ -12,6 +12,7 @@ import { createHttpApp } from "../../src/server/http.js";
 import { CHAT_COOKIE } from "../../src/server/identity.js";
 import { listen, postJson, type Running } from "./listen.js";
 import { consoleRouter, COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
+import { chatLogView } from "../../src/console/chatlog.js";
 
 const kb = getKb();
 const KEY = "integrator-secret-0123456789";
@@ -28,7 +29,7 @@ beforeAll(async () => {
       engine,
       chatLog,
       config: { RATE_LIMIT_PER_MINUTE: 1000, CHAT_SECRET: "s".repeat(40), API_KEYS: [{ name: "crm", secret: KEY }, { name: "bot", secret: OTHER }] },
-      mount: (app) => app.use("/console", consoleRouter({ engine, config: { CONSOLE_TOKEN: STAFF }, chatLog })),
+      mount: (app) => app.use("/console", consoleRouter({ engine, config: { CONSOLE_TOKEN: STAFF }, chatLog: chatLogView(chatLog) })),
     }),
   );
 });
@@ -268,8 +269,8 @@ describe("新对话, history and feedback", () => {
     const login = await postJson(`${api.url}/console/api/login`, { password: STAFF });
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${CONSOLE_COOKIE}=`))!.split(";")[0];
     const res = await fetch(`${api.url}/console/api/feedback`, { headers: { cookie } });
-    const { counts } = (await res.json()) as { counts: { intent: string; label: string; up: number; down: number }[] };
-    expect(counts.find((c) => c.intent === r.json.intent)).toMatchObject({ down: 1, label: expect.any(String) });
+    const { byIntent } = (await res.json()) as { byIntent: Record<string, { up: number; down: number }> };
+    expect(byIntent[r.json.intent]).toMatchObject({ down: 1 });
     expect((await fetch(`${api.url}/console/api/feedback`)).status).toBe(401);
   });
 
