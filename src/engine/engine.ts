@@ -43,6 +43,8 @@ export interface EngineOptions {
   now?: () => number;
   /** "notice": replies in the notice's script (Simplified); "asked": in Traditional when asked in it (REPLY_SCRIPT). */
   replyScript?: "notice" | "asked";
+  /** Told of every turn answered (the console's numbers); never awaited, its errors ignored. */
+  observe?: (result: TurnResult, userId: string, text: string, channel: string) => void;
 }
 
 /** The intents answered by composing facts; every other intent needs a canned answer in answers.yaml. */
@@ -715,7 +717,18 @@ export class Engine {
   }
 
   turn(...args: Parameters<NoticeEngine["turn"]>): ReturnType<NoticeEngine["turn"]> {
-    return this.generation.current.turn(...args);
+    const turn = this.generation.current.turn(...args);
+    const observe = this.options.observe;
+    if (!observe) return turn;
+    const [userId, text, channel = "cli"] = args;
+    return turn.then((r) => {
+      try {
+        observe(r, userId, String(text ?? ""), channel);
+      } catch {
+        // the numbers are not worth a turn
+      }
+      return r;
+    });
   }
 
   cannedText(id: string): string {

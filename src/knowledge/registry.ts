@@ -223,6 +223,8 @@ export class KnowledgeRegistry {
   private extra: string[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   bus?: KnowledgeBus;
+  /** Applied to the current notice at every reload: the console's answer edits (a layer over answers.yaml). */
+  transform?: (kb: Knowledge) => Promise<Knowledge>;
 
   constructor(
     private readonly target: Publishable,
@@ -270,7 +272,11 @@ export class KnowledgeRegistry {
       await breathe();
     }
     // A folder named now is the one that must load: a problem in it refuses the whole reload.
-    const notices = assemble(loaded, problems, { prefer: extra, current: request.dirs ? undefined : this.source.dir && !extra.length ? this.source.dir : undefined });
+    let notices = assemble(loaded, problems, { prefer: extra, current: request.dirs ? undefined : this.source.dir && !extra.length ? this.source.dir : undefined });
+    if (this.transform) {
+      const current = await this.transform(notices.current);
+      notices = { current, all: notices.all.map((k) => (k === notices.current ? current : k)) };
+    }
     const before = this.target.notices;
     try {
       await this.target.publish(notices);

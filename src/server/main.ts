@@ -18,6 +18,10 @@ import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
 import { consoleRouter } from "../console/router.js";
 import { chatLogView } from "../console/chatlog.js";
+import { AnswerEdits } from "../console/edits.js";
+import { ImporterPublisher } from "../console/publisher.js";
+import { StatsRecorder } from "../stats/stats.js";
+import { turnEvent } from "../stats/record.js";
 import type { WechatyChannel } from "../channels/wechaty.js";
 
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -46,11 +50,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // The console's numbers: counted in memory, flushed to the store every few seconds.
+  const stats = new StatsRecorder(stores.stats, 5_000, (err) => log.warn({ err: err.message }, "统计数据写入失败"));
+
   let built: ReturnType<typeof createApp>;
   try {
     built = createApp({
       source: { dir: config.KNOWLEDGE_DIR, dirs: parseDirList(config.KNOWLEDGE_DIRS) },
-      engine: { store: stores.sessions, unanswered: stores.unanswered, logger: log, replyScript: config.REPLY_SCRIPT },
+      engine: {
+        store: stores.sessions,
+        unanswered: stores.unanswered,
+        logger: log,
+        replyScript: config.REPLY_SCRIPT,
+        observe: (r, _userId, text, channel) => stats.turn(turnEvent(r, channel, text)),
+      },
       logger: log,
     });
   } catch (err) {
@@ -66,6 +79,21 @@ async function main(): Promise<void> {
       (dirs) => void registry.onRemote(dirs),
       (err) => log.warn({ err: err.message }, "知识库发布频道异常"),
     );
+  }
+
+  // The console's answer edits, a layer over answers.yaml applied to the current notice at every reload (every
+  // instance reloads on a publish), and the notices published from the console (a restart starts on them).
+  const edits = new AnswerEdits(stores.docs);
+  registry.transform = async (k) => {
+    await edits.refresh();
+    return edits.apply(k);
+  };
+  const publisher = new ImporterPublisher(registry, stores.docs, config.DATA_DIR);
+  try {
+    await publisher.restore();
+    if (Object.keys((await edits.refresh()).answers).length) await registry.reload();
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "无法启用坐席台发布的通知或答案修改：仍按配置的知识库回答");
   }
 
   // === Channels whose configuration is present
@@ -95,7 +123,21 @@ async function main(): Promise<void> {
           }),
         );
       }
-      app.use("/console", consoleRouter({ engine, registry, config, logger: log, shared: stores.shared, chatLog: chatLogView(stores.chatLog) }));
+      app.use("/console", consoleRouter({
+          engine,
+          registry,
+          config,
+          logger: log,
+          shared: stores.shared,
+          chatLog: chatLogView(stores.chatLog),
+          docs: stores.docs,
+          edits,
+          republish: async () => {
+            await registry.reload();
+          },
+          stats,
+          notices: publisher,
+        }));
     },
   });
 
@@ -159,6 +201,7 @@ async function main(): Promise<void> {
     }
     await closed;
     try {
+      await stats.close().catch(() => undefined);
       await stores.close();
     } catch (err) {
       log.warn({ err: (err as Error).message }, "关闭存储时出错");

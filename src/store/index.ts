@@ -3,6 +3,8 @@ import { MemoryStore, type SessionStore } from "../engine/session.js";
 import { DAY_MS, DEFAULT_RETENTION_DAYS, MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
 import { SqliteDb } from "./sqlite.js";
+import { MemoryDocs, SqliteDocs, RedisDocs, type DocStore } from "../handoff/docs.js";
+import { MemoryStats, SqliteStats, RedisStats, type StatsStore } from "../stats/stats.js";
 import type { SharedWindowCounter } from "../server/rate-limit.js";
 import { MemorySharedKeys, type SharedKeys } from "./shared-keys.js";
 import type { KnowledgeBus } from "../knowledge/registry.js";
@@ -17,6 +19,10 @@ export interface Stores {
   shared: SharedKeys;
   /** The web chat's transcripts and 👍/👎. */
   chatLog: ChatLog;
+  /** Versioned documents, sets and lists: the console's answer edits, its history and published notices. */
+  docs: DocStore;
+  /** The console's numbers per day. */
+  stats: StatsStore;
   /** Where the state lives, for the start-up log line (a file path, a Redis URL without password, or "memory"). */
   location: string;
   close(): Promise<void>;
@@ -54,6 +60,8 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         unanswered: new MemoryUnansweredLog(undefined, unansweredRetentionMs),
         shared: new MemorySharedKeys(),
         chatLog: new MemoryChatLog(ttlMs),
+        docs: new MemoryDocs(),
+        stats: new MemoryStats(),
         location: "memory",
         close: async () => {},
       };
@@ -70,6 +78,8 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         unanswered: r.unanswered,
         shared: r.shared,
         chatLog,
+        docs: new RedisDocs(r.redis, `${options.redisPrefix ?? "zhineng:"}docs:`),
+        stats: new RedisStats(r.redis, options.redisPrefix ?? "zhineng:"),
         location: safeUrl(config.REDIS_URL),
         close: () => r.close(),
         sharedRates: (name) => r.rates.forLimit(name),
@@ -84,7 +94,7 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         await chatLog.close();
         await db.close();
       };
-      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, shared: db.shared, chatLog, location: db.file, close };
+      return { kind: "sqlite", sessions: db.sessions, unanswered: db.unanswered, shared: db.shared, chatLog, docs: new SqliteDocs(db.db), stats: new SqliteStats(db.db), location: db.file, close };
     }
   }
 }
