@@ -290,7 +290,7 @@ describe("from unanswered to answered", () => {
     const body = await json(res);
     expect(body.answerId).toBe(id);
     // The group's wordings once each (the same up to punctuation counts once), the newest first.
-    expect(body.added).toEqual(["可以带计算器吗？"]);
+    expect(body.added).toEqual(["可以带计算器吗?"]); // stored as the log keeps it (NFKC)
     // No personal data becomes a variant.
     expect(body.added.join()).not.toContain("138");
     expect(republished).toBe(1);

@@ -198,7 +198,7 @@ describe("a synthetic later notice: an occupation added and one dropped, numbers
   it.runIf(REAL_ANNEX1)("imports, listing the new occupation's aliases, the split row and the changed refund clause", () => {
     expect(r.code).toBe(3);
     const reasons = r.review.map((i) => i.reason).join("\n");
-    expect(reasons).toMatch(/新职业“人工智能训练师”：别名［人工智能训练］/);
+    expect(reasons).toMatch(/新职业“人工智能训练师”：别名［人工智能训练[、］]/);
     expect(reasons).toMatch(/计划表第 7 行折到了下一行/);
     expect(reasons).toMatch(/“refund”依据的条款 三（三）/);
     expect(reasons).not.toMatch(/“(retake|score|address|hours|photo|admission_ticket)”/);

@@ -5,6 +5,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Request, Response } from "express";
 import { createHttpApp } from "../../src/server/http.js";
+
+const KEY = "rate-limit-test-key-0123456789";
+const AUTH = { authorization: `Bearer ${KEY}` };
 import { rateLimit, type SharedWindowCounter } from "../../src/server/rate-limit.js";
 import { connectRedis, type RedisStores } from "../../src/store/redis.js";
 import { getKb, makeEngine } from "../helpers.js";
@@ -80,7 +83,9 @@ describe.runIf(up)("rate limits across instances on one Redis", () => {
         createHttpApp({
           kb,
           engine,
-          config: { RATE_LIMIT_PER_MINUTE: perUser, RATE_LIMIT_PER_IP_PER_MINUTE: perIp },
+          // An API key: a keyed client's userId is its conversation (without one the cookie decides, and a client
+          // without cookies is a new conversation each time).
+          config: { RATE_LIMIT_PER_MINUTE: perUser, RATE_LIMIT_PER_IP_PER_MINUTE: perIp, API_KEYS: [{ name: "t", secret: KEY }] },
           rateWindowMs: windowMs,
           sharedRates: (name) => stores.rates.forLimit(name),
         }),
@@ -95,9 +100,9 @@ describe.runIf(up)("rate limits across instances on one Redis", () => {
     const [a, b] = await twoInstances(3, 1_000);
     const user = `flood-${Math.random()}`;
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await postJson(`${(i % 2 ? b : a).url}/api/chat`, { userId: user, text: "你好" })).status);
+    for (let i = 0; i < 5; i++) statuses.push((await postJson(`${(i % 2 ? b : a).url}/api/chat`, { userId: user, text: "你好" }, AUTH)).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    const limited = await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" });
+    const limited = await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" }, AUTH);
     expect(limited.json.code).toBe("rate_limited_user");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await postJson(`${a.url}/api/chat`, { userId: `calm-${Math.random()}`, text: "你好" })).status).toBe(200);
@@ -119,9 +124,9 @@ describe.runIf(up)("rate limits across instances on one Redis", () => {
     const user = `w-${Math.random()}`;
     // Start just after a window boundary, so that both requests fall in one window.
     await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5));
-    expect((await postJson(`${a.url}/api/chat`, { userId: user, text: "你好" })).status).toBe(200);
-    expect((await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" })).status).toBe(429);
+    expect((await postJson(`${a.url}/api/chat`, { userId: user, text: "你好" }, AUTH)).status).toBe(200);
+    expect((await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" }, AUTH)).status).toBe(429);
     await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5));
-    expect((await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" })).status).toBe(200);
+    expect((await postJson(`${b.url}/api/chat`, { userId: user, text: "你好" }, AUTH)).status).toBe(200);
   });
 });
