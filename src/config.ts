@@ -1,6 +1,7 @@
 /** Configuration from the environment (and an optional .env), validated by zod at start-up. */
 import { existsSync } from "node:fs";
 import { z } from "zod";
+import { parseDays, parseHours } from "./handoff/hours.js";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
@@ -69,6 +70,12 @@ export const ConfigSchema = z.object({
   PHOTO_MAX_KB: z.coerce.number().int().min(100).max(20 * 1024).default(2048),
   /** Questions in the unanswered log are deleted after this many days (they may hold what a caller typed). */
   UNANSWERED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** 转人工: staffed hours in Beijing time ("08:30-17:30", "00:00-24:00" for always); default the notice's 业务受理时间. */
+  HANDOFF_HOURS: optionalText.refine((v) => v === undefined || parseHours(v) !== undefined, "HANDOFF_HOURS 应为同一天内的时段，如 08:30-17:30 或 00:00-24:00"),
+  /** 转人工: staffed weekdays (1 = Monday … 7 = Sunday: "1-5", "1,3,5"); default every day. */
+  HANDOFF_DAYS: optionalText.refine((v) => v === undefined || parseDays(v) !== undefined, "HANDOFF_DAYS 应为 1-7 的星期几，如 1-5 或 1,3,5"),
+  /** After-hours messages (a question and a callback number) are deleted after this many days. */
+  HANDOFF_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** How long a console login lasts. */
   CONSOLE_SESSION_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
   /** Key that signs the web chat's conversation cookie; unset: random per process (a restart starts new conversations). */

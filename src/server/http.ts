@@ -5,6 +5,7 @@
  *   POST /api/chat         {text[, userId]} → {replies, intent, confidence, parts, options, source, links, turnId, status}
  *   POST /api/chat/reset   (新对话)         → {ok}: the conversation's context and open dialog end
  *   GET  /api/chat/history                 → {turns}: this browser's transcript (the last 50 turns, masked)
+ *   GET  /api/chat/updates?after=<seq>     → {messages: [{seq, from: "staff"|"bot", text, at}]}: sent outside a request
  *   POST /api/feedback     {turnId, value} → {ok}: 👍/👎 ("up" | "down") on an answer of this conversation
  *   (who speaks: the web chat's signed cookie, or an API key with the body's userId: see identity.ts)
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
@@ -30,6 +31,8 @@ import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
 import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
 import { ChatIdentity } from "./identity.js";
+import type { HandoffQueue } from "../handoff/queue.js";
+import { chatUpdates } from "../handoff/updates.js";
 import { MemoryChatLog, type ChatLog, type FeedbackValue, type TranscriptTurn } from "../engine/chat-log.js";
 
 export const BODY_LIMIT = "64kb";
@@ -75,6 +78,8 @@ export interface HttpAppOptions {
   mount?: (app: Express) => void;
   /** Rate-limit window (ms); tests shorten it. */
   rateWindowMs?: number;
+  /** The hand-off queue: staff messages for GET /api/chat/updates (absent: no updates). */
+  handoff?: { queue: HandoffQueue };
   /** Several instances (Redis): rate limits counted in the shared store, one counter per named limit. */
   sharedRates?: (name: string) => SharedWindowCounter;
 }
@@ -310,6 +315,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
       status: r.status,
       ...(r.chosen ? { chosen: r.chosen } : {}),
     });
+  });
+
+  // Staff messages (and the bot's notices of a hand-off) sent outside a request: the client asks for those after a seq.
+  app.get("/api/chat/updates", identify, async (req, res) => {
+    const { conv } = res.locals as ChatLocals;
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isInteger(after) || after < 0) throw new HttpError(400, "invalid_request", "✖ after 应为不小于 0 的整数\n  → at after");
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ messages: options.handoff ? await chatUpdates(options.handoff.queue, `http:${conv}`, after) : [] });
   });
 
   // 新对话: the server forgets the context and the open dialog; the web chat also gets a new conversation id.

@@ -14,6 +14,7 @@ import { createApp } from "../app.js";
 import { KnowledgeError, ROOT } from "../knowledge/load.js";
 import { parseDirList } from "../knowledge/registry.js";
 import { createHttpApp } from "./http.js";
+import { createHandoff } from "../handoff/setup.js";
 import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
 import { consoleRouter } from "../console/router.js";
@@ -53,6 +54,11 @@ async function main(): Promise<void> {
   // The console's numbers: counted in memory, flushed to the store every few seconds.
   const stats = new StatsRecorder(stores.stats, 5_000, (err) => log.warn({ err: err.message }, "统计数据写入失败"));
 
+  // 转人工: the queue, transcripts, after-hours messages and staff presence, in the store's documents.
+  const handoff = createHandoff(stores.docs, config);
+  const purgeTimer = setInterval(() => void handoff.queue.purge().catch((err: Error) => log.warn({ err: err.message }, "留言清理失败")), 3_600_000);
+  purgeTimer.unref();
+
   let built: ReturnType<typeof createApp>;
   try {
     built = createApp({
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
         logger: log,
         replyScript: config.REPLY_SCRIPT,
         observe: (r, _userId, text, channel) => stats.turn(turnEvent(r, channel, text)),
+        handoff,
       },
       logger: log,
     });
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
     version,
     startedAt,
     sharedRates: stores.sharedRates,
+    handoff,
     mount: (app) => {
       if (oaOn) {
         app.use(
