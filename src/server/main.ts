@@ -145,6 +145,7 @@ async function main(): Promise<void> {
           },
           stats,
           notices: publisher,
+          handoff: { queue: handoff.queue, presence: handoff.presence },
         }));
     },
   });
