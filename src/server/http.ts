@@ -6,6 +6,7 @@
  *   POST /api/chat/reset   (新对话)         → {ok}: the conversation's context and open dialog end
  *   GET  /api/chat/history                 → {turns}: this browser's transcript (the last 50 turns, masked)
  *   GET  /api/chat/updates?after=<seq>     → {messages: [{seq, from: "staff"|"bot", text, at}]}: sent outside a request
+ *   GET  /api/chat/stream                  → the same messages pushed (server-sent events, id = seq)
  *   POST /api/feedback     {turnId, value} → {ok}: 👍/👎 ("up" | "down") on an answer of this conversation
  *   (who speaks: the web chat's signed cookie, or an API key with the body's userId: see identity.ts)
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
@@ -32,7 +33,7 @@ import { silentLog, type Log } from "./logger.js";
 import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
 import { ChatIdentity } from "./identity.js";
 import type { HandoffQueue } from "../handoff/queue.js";
-import { chatUpdates } from "../handoff/updates.js";
+import { chatUpdates, isUpdate, toUpdate, type ChatUpdate } from "../handoff/updates.js";
 import { MemoryChatLog, type ChatLog, type FeedbackValue, type TranscriptTurn } from "../engine/chat-log.js";
 
 export const BODY_LIMIT = "64kb";
@@ -53,6 +54,9 @@ export interface PhotoLimits {
 }
 
 export const DEFAULT_PHOTO_LIMITS: PhotoLimits = { maxBytes: PHOTO_MAX_KB * 1024, perClient: 2, total: 16, bodyTimeoutMs: 10_000 };
+/** Open push streams (GET /api/chat/stream) per conversation and in all. */
+const CHAT_STREAMS_PER_CONVERSATION = 4;
+const CHAT_STREAMS_TOTAL = 5_000;
 /** Longest question accepted on /api/chat, in characters. */
 export const MAX_TEXT_CHARS = 2000;
 
@@ -324,6 +328,55 @@ export function createHttpApp(options: HttpAppOptions): Express {
     if (!Number.isInteger(after) || after < 0) throw new HttpError(400, "invalid_request", "✖ after 应为不小于 0 的整数\n  → at after");
     res.setHeader("Cache-Control", "no-store");
     res.json({ messages: options.handoff ? await chatUpdates(options.handoff.queue, `http:${conv}`, after) : [] });
+  });
+
+  // The same updates pushed to the open page (server-sent events); each event's id is its seq, so a reconnect
+  // (Last-Event-ID, or ?after=) gets what it missed first. A few streams per conversation, a bounded number in all.
+  const streams = new Map<string, number>();
+  let streamsOpen = 0;
+  app.get("/api/chat/stream", identify, async (req, res) => {
+    const { conv } = res.locals as ChatLocals;
+    const queue = options.handoff?.queue;
+    if (!queue) throw new HttpError(404, "not_found", "人工服务未启用");
+    if ((streams.get(conv) ?? 0) >= CHAT_STREAMS_PER_CONVERSATION || streamsOpen >= CHAT_STREAMS_TOTAL) {
+      throw new HttpError(429, "too_many_streams", "打开的对话窗口过多，请关闭其他窗口后再试");
+    }
+    const after = Number(req.get("last-event-id") ?? req.query.after ?? 0);
+    const conversation = `http:${conv}`;
+    streams.set(conv, (streams.get(conv) ?? 0) + 1);
+    streamsOpen++;
+    res.status(200);
+    res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Accel-Buffering", "no");
+    res.flushHeaders();
+    let last = Number.isInteger(after) && after > 0 ? after : 0;
+    const send = (m: ChatUpdate) => {
+      if (m.seq <= last || res.writableEnded) return;
+      last = m.seq;
+      res.write(`id: ${m.seq}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`);
+    };
+    const pending: ChatUpdate[] = [];
+    let caughtUp = false;
+    const unsubscribe = queue.subscribe((e) => {
+      if (e.type !== "message" || e.conversation !== conversation || !isUpdate(e.entry)) return;
+      const m = toUpdate(e.seq, e.entry);
+      if (caughtUp) send(m);
+      else pending.push(m);
+    });
+    const timer = setInterval(() => res.write(": keep-alive\n\n"), 25_000);
+    req.on("close", () => {
+      clearInterval(timer);
+      unsubscribe();
+      streamsOpen--;
+      const n = (streams.get(conv) ?? 1) - 1;
+      if (n > 0) streams.set(conv, n);
+      else streams.delete(conv);
+    });
+    res.write("retry: 3000\n\n");
+    if (last > 0) for (const m of await chatUpdates(queue, conversation, last)) send(m);
+    caughtUp = true;
+    for (const m of pending) send(m);
   });
 
   // 新对话: the server forgets the context and the open dialog; the web chat also gets a new conversation id.

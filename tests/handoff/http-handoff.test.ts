@@ -94,7 +94,10 @@ const chat = (url: string, userId: string, text: string) => postJson(`${url}/api
 const updates = async (url: string, userId: string, after = 0) =>
   (await (await fetch(`${url}/api/chat/updates?after=${after}&userId=${userId}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { messages: { seq: number; from: string; text: string; at: number }[] };
 const until = async (f: () => Promise<boolean> | boolean) => {
-  for (let n = 0; n < 100; n++) if (await f()) return;
+  for (let n = 0; n < 150; n++) {
+    if (await f()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   throw new Error("condition not reached");
 };
 
@@ -204,5 +207,45 @@ describe("over HTTP, for a client of /api/chat", () => {
     const opened = await zhang.post(`/callbacks/${mine.id}/open`);
     expect(opened.json).toMatchObject({ phone: "13812345678", question: "我想改报名的级别" });
     expect((await zhang.post(`/callbacks/nope/open`)).status).toBe(404);
+  });
+
+  it("GET /api/chat/stream pushes staff messages to the same identity, and a reconnect after a seq gets what it missed", async () => {
+    const { api } = await service();
+    const zhang = await staff(api.url);
+    const tab = await zhang.online();
+    await chat(api.url, "p1", "转人工");
+    const h = (await zhang.get("/handoffs")).json.find((x: any) => x.status === "waiting");
+    const open = async (userId: string, after = 0) => {
+      const ac = new AbortController();
+      const res = await fetch(`${api.url}/api/chat/stream?userId=${userId}&after=${after}`, { headers: { authorization: `Bearer ${KEY}` }, signal: ac.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const got: any[] = [];
+      let buf = "";
+      const pump = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          buf += new TextDecoder().decode(value);
+          for (const m of buf.matchAll(/^data: (.+)$/gm)) if (!got.some((g) => g.seq === JSON.parse(m[1]).seq)) got.push(JSON.parse(m[1]));
+        }
+      })();
+      return { got, close: async () => { ac.abort(); await pump; } };
+    };
+    const mine = await open("p1");
+    const other = await open("p2");
+    await zhang.post(`/handoffs/${h.id}/take`);
+    await zhang.post(`/handoffs/${h.id}/messages`, { text: "您好，请讲" });
+    await until(() => mine.got.length === 2);
+    expect(mine.got.map((m) => [m.from, m.text])).toEqual([["bot", "工作人员已接入，接下来由人工为您解答。"], ["staff", "您好，请讲"]]);
+    await mine.close();
+    await zhang.post(`/handoffs/${h.id}/messages`, { text: "还在吗" });
+    const again = await open("p1", mine.got[1].seq);
+    await until(() => again.got.length === 1);
+    expect(again.got[0]).toMatchObject({ from: "staff", text: "还在吗" });
+    await again.close();
+    expect(other.got).toEqual([]);
+    await other.close();
+    await tab.close();
   });
 });
