@@ -273,7 +273,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
       sendPage(res, (nonce) => loginPage({ nonce, base: base(req), methods: auth.methods }));
       return;
     }
-    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role }));
+    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role, handoff: Boolean(options.handoff) }));
   });
 
   // === The JSON API: everything below needs a session
