@@ -60,6 +60,16 @@ export const ConfigSchema = z.object({
   OA_APPID: optionalText,
   OA_AES_KEY: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "OA_AES_KEY 应为 43 位字母数字（公众号后台的 EncodingAESKey）").optional()),
   OA_FETCH_PICTURES: bool.default(false),
+  /** The 公众号's AppSecret: with OA_APPID, staff replies (转人工) and late answers go out as 客服消息. */
+  OA_APPSECRET: optionalText,
+  /** WeChat's API (a stand-in server in tests). */
+  WECHAT_API_BASE: z.string().trim().url().default("https://api.weixin.qq.com"),
+  /** 企业微信 微信客服 at /wecom: all four turn it on. */
+  WECOM_CORP_ID: optionalText,
+  WECOM_KF_SECRET: optionalText,
+  WECOM_TOKEN: optionalText,
+  WECOM_AES_KEY: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "WECOM_AES_KEY 应为 43 位字母数字（微信客服回调的 EncodingAESKey）").optional()),
+  WECOM_API_BASE: z.string().trim().url().default("https://qyapi.weixin.qq.com"),
   /** Staff console (/console): a shared token to log in with; unset and without CONSOLE_USERS_FILE, the console is off. */
   CONSOLE_TOKEN: optionalText.pipe(z.string().min(12, "CONSOLE_TOKEN 至少 12 个字符").optional()),
   /** A JSON or YAML file of console users with scrypt hashes (npx tsx src/console/hash-password.ts <用户名>). */

@@ -12,7 +12,7 @@
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
  *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
  *   GET  /api/info                         → {notice: {year, title, shortName, docNumber}, contacts: {hotline, hours, website}}
- *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices}
+ *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices, channels}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
  * 408 a picture not received within its deadline, 413 body over 64 KB (pictures: PHOTO_MAX_KB, 2 MB), 415 not JSON
@@ -82,6 +82,8 @@ export interface HttpAppOptions {
   mount?: (app: Express) => void;
   /** Rate-limit window (ms); tests shorten it. */
   rateWindowMs?: number;
+  /** Each channel's state for /healthz: `{name: {on, reason?, lastError?}}`. */
+  channels?: () => Record<string, { on: boolean; reason?: string; lastError?: string }>;
   /** The hand-off queue: staff messages for GET /api/chat/updates (absent: no updates). */
   handoff?: { queue: HandoffQueue };
   /** Several instances (Redis): rate limits counted in the shared store, one counter per named limit. */
@@ -217,6 +219,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       // The notice in use, and every notice held (a question naming another year is answered from it).
       notice: { year: n.year, docNumber: n.docNumber },
       notices: engine.notices.all.map((k) => ({ year: k.notice.year, docNumber: k.notice.docNumber })),
+      ...(options.channels ? { channels: options.channels() } : {}),
     });
   });
 

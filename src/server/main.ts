@@ -15,6 +15,7 @@ import { KnowledgeError, ROOT } from "../knowledge/load.js";
 import { parseDirList } from "../knowledge/registry.js";
 import { createHttpApp } from "./http.js";
 import { createHandoff } from "../handoff/setup.js";
+import { HandoffChannels } from "../handoff/channels.js";
 import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
 import { consoleRouter } from "../console/router.js";
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
 
   // === Channels whose configuration is present
   const oaOn = Boolean(config.OA_TOKEN);
+  // 转人工 on every channel: staff replies go out through each channel's sender (a durable outbox); 微信客服 at /wecom.
+  const channels = new HandoffChannels({ config, engine, docs: stores.docs, queue: handoff.queue, log });
   const app = createHttpApp({
     kb,
     engine,
@@ -115,7 +118,9 @@ async function main(): Promise<void> {
     startedAt,
     sharedRates: stores.sharedRates,
     handoff,
+    channels: () => channels.status(),
     mount: (app) => {
+      channels.mount(app);
       if (oaOn) {
         app.use(
           "/wechat",
@@ -145,7 +150,7 @@ async function main(): Promise<void> {
           },
           stats,
           notices: publisher,
-          handoff: { queue: handoff.queue, presence: handoff.presence },
+          handoff: { queue: handoff.queue, presence: handoff.presence, delivery: channels.delivery },
         }));
     },
   });
@@ -178,11 +183,21 @@ async function main(): Promise<void> {
     try {
       const { startWechatyChannel } = await import("../channels/wechaty.js");
       wechaty = await startWechatyChannel({ kb, engine, logger: log, config });
+      const started = wechaty;
+      channels.wechatyStarted((conversation, text) => started.deliver(conversation, text));
     } catch (err) {
+      channels.wechatyFailed((err as Error).message.slice(0, 200));
       log.error({ channel: "wechaty", err: (err as Error).message }, "微信个人号启动失败（其他渠道照常运行）");
     }
   } else {
     log.info({ channel: "wechaty" }, "渠道未启用：微信个人号（Wechaty）——未设置 WECHATY_PUPPET");
+  }
+
+  channels.start();
+  for (const [name, st] of Object.entries(channels.status())) {
+    if (name === "wecom" && st.on) log.info({ channel: "wecom" }, "渠道已启用：微信客服，回调 URL 填 https://<您的域名>/wecom");
+    else if (name === "official_account_kf" && st.on) log.info({ channel: name }, "公众号客服消息已启用：人工回复与超时的答案经客服消息发送");
+    else if (!st.on && (name === "wecom" || name === "official_account_kf")) log.info({ channel: name }, `渠道未启用：${name === "wecom" ? "微信客服" : "公众号客服消息"}——${st.reason}`);
   }
 
   // === Graceful shutdown
@@ -211,6 +226,7 @@ async function main(): Promise<void> {
     await closed;
     try {
       await stats.close().catch(() => undefined);
+      await channels.stop().catch(() => undefined);
       await stores.close();
     } catch (err) {
       log.warn({ err: (err as Error).message }, "关闭存储时出错");
