@@ -386,6 +386,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.post("/api/chat/reset", validate(ResetRequest.optional()), identify, async (req, res) => {
     const { conv, web } = res.locals as ChatLocals;
     await engine.reset(`http:${conv}`);
+    // 新对话 leaves a hand-off: nobody is waiting on that conversation any more.
+    const queue = options.handoff?.queue;
+    const open = queue ? await queue.current(`http:${conv}`) : undefined;
+    if (queue && open) {
+      await queue.record(open.conversation, { at: Date.now(), from: "candidate", text: "（考生开始了新对话，离开了这个会话）" });
+      await queue.close(open.id);
+    }
     if (web) {
       await chatLog.clear(conv);
       // The cookie just renewed by identify() is replaced by a new conversation's.

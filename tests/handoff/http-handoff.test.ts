@@ -248,4 +248,18 @@ describe("over HTTP, for a client of /api/chat", () => {
     await other.close();
     await tab.close();
   });
+
+  it("新对话 (reset) while waiting takes the conversation out of the queue", async () => {
+    const { api } = await service();
+    const zhang = await staff(api.url);
+    const tab = await zhang.online();
+    await chat(api.url, "leaver", "转人工");
+    const h = (await zhang.get("/handoffs")).json.find((x: any) => x.status === "waiting");
+    const reset = await postJson(`${api.url}/api/chat/reset`, { userId: "leaver" }, { authorization: `Bearer ${KEY}` });
+    expect(reset.status).toBe(200);
+    const after = (await zhang.get(`/handoffs/${h.id}`)).json;
+    expect(after.status).toBe("closed");
+    expect(after.transcript.at(-1).text).toContain("新对话");
+    await tab.close();
+  });
 });
