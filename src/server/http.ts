@@ -455,7 +455,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   let page = { kb: knowledge(), html: "", etag: "" };
   const indexPage = () => {
     if (!page.html || page.kb !== knowledge()) {
-      const html = renderIndexPage(knowledge());
+      // With the hand-off, the page listens for staff messages (data-handoff).
+      const rendered = renderIndexPage(knowledge());
+      const html = options.handoff ? rendered.replace('<main id="app" ', '<main id="app" data-handoff="1" ') : rendered;
       page = { kb: knowledge(), html, etag: `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"` };
     }
     return page;

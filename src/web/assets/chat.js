@@ -327,6 +327,7 @@
   function listen() {
     if (stream) stream.close();
     stream = null;
+    if (app.getAttribute("data-handoff") !== "1") return;
     return fetch("/api/chat/updates?after=" + lastSeq, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
       .then(function (body) { ((body && body.messages) || []).forEach(addUpdate); }, function () {})
