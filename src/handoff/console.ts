@@ -109,18 +109,23 @@ export function handoffRoutes(router: Router, d: HandoffConsoleDeps): void {
       })().catch(() => undefined);
     };
     const unsubscribe = d.queue.subscribe(listener);
-    const beat = () => d.presence.beat(key, connection).catch((err: Error) => d.logger?.error({ err: err.message }, "presence"));
-    await beat();
-    send("handoffs", (await d.queue.list()).map((h) => handoffView(h, key)));
-    const timer = setInterval(() => {
-      void beat();
-      if (!res.writableEnded) res.write(": keep-alive\n\n");
-    }, d.beatMs ?? 15_000);
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
     req.on("close", () => {
+      closed = true;
       clearInterval(timer);
       unsubscribe();
       void d.presence.leave(key, connection).catch(() => undefined);
     });
+    const beat = () => d.presence.beat(key, connection).catch((err: Error) => d.logger?.error({ err: err.message }, "presence"));
+    await beat();
+    if (closed) return void d.presence.leave(key, connection).catch(() => undefined);
+    send("handoffs", (await d.queue.list()).map((h) => handoffView(h, key)));
+    timer = setInterval(() => {
+      void beat();
+      if (!res.writableEnded) res.write(": keep-alive\n\n");
+    }, d.beatMs ?? 15_000);
+    if (closed) clearInterval(timer);
   });
 
   const find = async (req: Request, res: Response): Promise<Handoff | undefined> => {

@@ -33,7 +33,7 @@ export interface HandoffSetup {
 /** What a conversation's session keeps for the hand-off. */
 export interface HandoffSessionState {
   /** Taking an after-hours message: which part is asked next. */
-  leaving?: { step: "question" | "phone"; question?: string };
+  leaving?: { step: "question" | "phone"; question?: string; at?: number };
   /** Fallbacks in a row. */
   fallbacks?: number;
   /** The number of the 转人工 option the last reply offered. */
@@ -42,6 +42,8 @@ export interface HandoffSessionState {
 
 const CANCEL = /^(取消|不用了?|算了|不留了?|不需要了?|cancel)[。.!！]*$/i;
 const EVERY_DAY = new Set([1, 2, 3, 4, 5, 6, 7]);
+/** An unfinished after-hours message is given up after this long without an answer. */
+const LEAVING_MS = 30 * 60_000;
 
 /** A mobile (11 digits from 1) or a landline with its area code, read from what the candidate typed. */
 export function readPhone(text: string): string | undefined {
@@ -107,7 +109,8 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       return;
     }
 
-    // Taking an after-hours message.
+    // Taking an after-hours message (forgotten when the candidate comes back much later: it is a new question then).
+    if (s.leaving && now() - (s.leaving.at ?? 0) > LEAVING_MS) delete s.leaving;
     if (s.leaving) {
       if (CANCEL.test(raw)) {
         delete s.leaving;
@@ -117,7 +120,7 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
         if (!raw) return say(ctx, t("handoff_ask_question"), "asked");
         const phone = readPhone(raw);
         if (phone) return leaveMessage(ctx, s, raw, phone);
-        s.leaving = { step: "phone", question: raw };
+        s.leaving = { step: "phone", question: raw, at: now() };
         return say(ctx, t("handoff_ask_phone"), "asked");
       }
       const phone = readPhone(raw);
@@ -146,7 +149,7 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       }
       say(ctx, inHours ? t("handoff_nobody_online") : t("handoff_after_hours", { hours: hoursText, back: back(at) }));
       ctx.parts.push(t("handoff_ask_question"));
-      s.leaving = { step: "question" };
+      s.leaving = { step: "question", at: now() };
       return;
     }
 

@@ -102,6 +102,15 @@ describe("转人工 when nobody answers", () => {
     expect(await queue.callbacks()).toEqual([]);
   });
 
+  it("an unfinished message is given up when the candidate comes back half an hour later", async () => {
+    const { engine, queue, setTime } = setup(NIGHT);
+    await engine.turn("oa:late", "转人工", "oa");
+    setTime(NIGHT + 31 * 60_000);
+    const r = await engine.turn("oa:late", "电子商务师四级多少钱", "oa");
+    expect(r.replies[0]).toMatch(/元/);
+    expect(await queue.callbacks()).toEqual([]);
+  });
+
   it("a question with the number in it is left at once", async () => {
     const { engine, queue } = setup(NIGHT);
     await engine.turn("oa:f", "转人工", "oa");
