@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   const handoff = createHandoff(stores.docs, config);
   const purgeTimer = setInterval(() => void handoff.queue.purge().catch((err: Error) => log.warn({ err: err.message }, "留言清理失败")), 3_600_000);
   purgeTimer.unref();
+  // Several instances: staff on one hear candidates on another.
+  const handoffBridge = await stores.handoffBridge?.(handoff.queue, (err) => log.warn({ err: err.message }, "人工会话频道异常"));
 
   let built: ReturnType<typeof createApp>;
   try {
@@ -227,6 +229,7 @@ async function main(): Promise<void> {
     try {
       await stats.close().catch(() => undefined);
       await channels.stop().catch(() => undefined);
+      await handoffBridge?.close().catch(() => undefined);
       await stores.close();
     } catch (err) {
       log.warn({ err: (err as Error).message }, "关闭存储时出错");
