@@ -1,6 +1,7 @@
 /** Configuration from the environment (and an optional .env), validated by zod at start-up. */
 import { existsSync } from "node:fs";
 import { z } from "zod";
+import { parseDays, parseHours } from "./handoff/hours.js";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
@@ -59,6 +60,16 @@ export const ConfigSchema = z.object({
   OA_APPID: optionalText,
   OA_AES_KEY: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "OA_AES_KEY 应为 43 位字母数字（公众号后台的 EncodingAESKey）").optional()),
   OA_FETCH_PICTURES: bool.default(false),
+  /** The 公众号's AppSecret: with OA_APPID, staff replies (转人工) and late answers go out as 客服消息. */
+  OA_APPSECRET: optionalText,
+  /** WeChat's API (a stand-in server in tests). */
+  WECHAT_API_BASE: z.string().trim().url().default("https://api.weixin.qq.com"),
+  /** 企业微信 微信客服 at /wecom: all four turn it on. */
+  WECOM_CORP_ID: optionalText,
+  WECOM_KF_SECRET: optionalText,
+  WECOM_TOKEN: optionalText,
+  WECOM_AES_KEY: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "WECOM_AES_KEY 应为 43 位字母数字（微信客服回调的 EncodingAESKey）").optional()),
+  WECOM_API_BASE: z.string().trim().url().default("https://qyapi.weixin.qq.com"),
   /** Staff console (/console): a shared token to log in with; unset and without CONSOLE_USERS_FILE, the console is off. */
   CONSOLE_TOKEN: optionalText.pipe(z.string().min(12, "CONSOLE_TOKEN 至少 12 个字符").optional()),
   /** A JSON or YAML file of console users with scrypt hashes (npx tsx src/console/hash-password.ts <用户名>). */
@@ -69,6 +80,12 @@ export const ConfigSchema = z.object({
   PHOTO_MAX_KB: z.coerce.number().int().min(100).max(20 * 1024).default(2048),
   /** Questions in the unanswered log are deleted after this many days (they may hold what a caller typed). */
   UNANSWERED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** 转人工: staffed hours in Beijing time ("08:30-17:30", "00:00-24:00" for always); default the notice's 业务受理时间. */
+  HANDOFF_HOURS: optionalText.refine((v) => v === undefined || parseHours(v) !== undefined, "HANDOFF_HOURS 应为同一天内的时段，如 08:30-17:30 或 00:00-24:00"),
+  /** 转人工: staffed weekdays (1 = Monday … 7 = Sunday: "1-5", "1,3,5"); default every day. */
+  HANDOFF_DAYS: optionalText.refine((v) => v === undefined || parseDays(v) !== undefined, "HANDOFF_DAYS 应为 1-7 的星期几，如 1-5 或 1,3,5"),
+  /** After-hours messages (a question and a callback number) are deleted after this many days. */
+  HANDOFF_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** How long a console login lasts. */
   CONSOLE_SESSION_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
   /** Key that signs the web chat's conversation cookie; unset: random per process (a restart starts new conversations). */

@@ -434,11 +434,14 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     switch (msg.MsgType) {
       case "text": {
         const t = await engine.turn(user, msg.Content ?? "", "official_account");
+        // A staff member holds the conversation (转人工): the bot says nothing; staff answer through 客服消息.
+        if (t.status === "with_staff") return null;
         return renderText(t.reply, { hint: optionsHint });
       }
       case "voice": {
         if (!msg.Recognition?.trim()) return help;
         const t = await engine.turn(user, msg.Recognition, "official_account");
+        if (t.status === "with_staff") return null;
         return renderText(t.reply, { hint: optionsHint });
       }
       case "image": {

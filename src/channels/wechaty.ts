@@ -297,6 +297,8 @@ export class WechatyChannel {
 
   private async answerText(conversation: Contact | Room, talker: Contact, text: string, inRoom: boolean): Promise<void> {
     const r = await this.o.engine.turn(`wx:${talker.id}`, text, "wechat");
+    // A staff member holds the conversation (转人工): the bot says nothing; staff replies come through deliver().
+    if (r.status === "with_staff") return;
     // The structured reply as WeChat text: options numbered, with "回复数字即可" (a typed number chooses).
     const reply = renderText(r.reply, { hint: render(this.o.kb.replies.options_hint, baseVars(this.o.kb)) });
     await this.say(conversation, splitMessage(reply, this.maxChars), inRoom ? talker : undefined);
@@ -314,6 +316,19 @@ export class WechatyChannel {
       reply = render(this.o.kb.replies.photo_unchecked, baseVars(this.o.kb));
     }
     await this.say(talker, splitMessage(reply, this.maxChars));
+  }
+
+  /**
+   * A message outside a request (a staff reply of 转人工) to the contact of conversation `wx:<contact id>`, through
+   * the pacer; throws when the contact is unknown or a send fails (the delivery outbox tries again later).
+   */
+  async deliver(conversation: string, text: string): Promise<void> {
+    const id = conversation.startsWith("wx:") ? conversation.slice(3) : "";
+    if (!this.isLoggedIn) throw new Error("微信未登录");
+    const contact = id ? await this.bot.Contact.find({ id }) : undefined;
+    if (!contact) throw new Error(`微信联系人不存在：${id}`);
+    const sends = splitMessage(text, this.maxChars).map((part) => this.pacer.enqueue(contact.id, () => contact.say(part).then(() => undefined)));
+    for (const r of await Promise.allSettled(sends)) if (r.status === "rejected") throw r.reason as Error;
   }
 
   /** Queues the messages to a conversation, in order; in a group the first one mentions the asker. */

@@ -3,6 +3,7 @@
  * script carry a per-response nonce) so the page works without any outside resource. Only labels are written here;
  * every answer, table and list comes from the JSON API, that is from the knowledge base.
  */
+import { HANDOFF_PANEL, HANDOFF_SCRIPT, HANDOFF_STYLE, HANDOFF_TAB } from "../handoff/console-page.js";
 
 export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -97,7 +98,7 @@ const shell = (nonce: string, title: string, body: string, script = "") => `<!do
 <meta name="robots" content="noindex">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">${STYLE}${WORKBENCH_STYLE}</style>
+<style nonce="${nonce}">${STYLE}${WORKBENCH_STYLE}${HANDOFF_STYLE}</style>
 </head>
 ${body}
 ${script ? `<script nonce="${nonce}">${script}</script>` : ""}
@@ -134,7 +135,7 @@ export function offPage(nonce: string, message: string): string {
   return shell(nonce, "热线坐席台未启用", `<body><main class="login"><h1>热线坐席台未启用</h1><p>${escapeHtml(message)}</p></main></body>`);
 }
 
-export function consolePage(o: { nonce: string; base: string; user: string; role?: "admin" | "staff" }): string {
+export function consolePage(o: { nonce: string; base: string; user: string; role?: "admin" | "staff"; handoff?: boolean }): string {
   const role = o.role ?? "staff";
   return shell(
     o.nonce,
@@ -150,6 +151,7 @@ export function consolePage(o: { nonce: string; base: string; user: string; role
   <button role="tab" id="tab-browse" aria-controls="panel-browse" aria-selected="false" data-key="2" tabindex="-1">浏览资料</button>
   <button role="tab" id="tab-elig" aria-controls="panel-elig" aria-selected="false" data-key="3" tabindex="-1">资格自测</button>
   <button role="tab" id="tab-unanswered" aria-controls="panel-unanswered" aria-selected="false" data-key="4" tabindex="-1">未能回答<span class="badge" id="unanswered-count" hidden></span></button>
+  ${o.handoff ? HANDOFF_TAB : ""}
   ${role === "admin" ? `<button role="tab" id="tab-edit" aria-controls="panel-edit" aria-selected="false" tabindex="-1">答案管理</button>` : ""}
   <button role="tab" id="tab-stats" aria-controls="panel-stats" aria-selected="false" tabindex="-1">数据统计</button>
   ${role === "admin" ? `<button role="tab" id="tab-notice" aria-controls="panel-notice" aria-selected="false" tabindex="-1">发布通知</button>
@@ -204,6 +206,7 @@ export function consolePage(o: { nonce: string; base: string; user: string; role
     <h3 class="sub">网页咨询的评价（👍 有帮助 / 👎 没帮助，按回答的问题类型）</h3>
     <div id="feedback"></div>
   </section>
+${o.handoff ? HANDOFF_PANEL : ""}
 ${role === "admin" ? ADMIN_PANELS : ""}
   <section id="panel-stats" role="tabpanel" aria-labelledby="tab-stats" hidden>
     <form class="toolbar" id="stats-form">
@@ -219,7 +222,7 @@ ${role === "admin" ? ADMIN_PANELS : ""}
 </main>
 <div id="copy-status" role="status" aria-live="polite" data-copied=""></div>
 </body>`,
-    SCRIPT + WORKBENCH_SCRIPT,
+    SCRIPT + WORKBENCH_SCRIPT + (o.handoff ? HANDOFF_SCRIPT : ""),
   );
 }
 

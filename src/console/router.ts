@@ -27,6 +27,7 @@ import { ChangeHistory } from "./history.js";
 import type { NoticePublisher } from "./notices.js";
 import type { ChatLogView } from "./chatlog.js";
 import { workbenchRoutes } from "./workbench.js";
+import { handoffRoutes, type HandoffConsoleDeps } from "../handoff/console.js";
 
 export type ConsoleConfig = Partial<Pick<Config, "CONSOLE_TOKEN" | "CONSOLE_USERS_FILE" | "CONSOLE_SECRET" | "CONSOLE_SESSION_HOURS">>;
 
@@ -74,6 +75,8 @@ export interface ConsoleOptions {
   notices?: NoticePublisher;
   /** The chat log: the conversation of an unanswered question, 👍/👎 per answer (absent: not shown). */
   chatLog?: ChatLogView;
+  /** 人工会话: the hand-off queue, presence and delivery (absent: those routes answer 404). */
+  handoff?: Omit<HandoffConsoleDeps, "replies" | "now" | "logger">;
 }
 
 export const COOKIE = "console_session";
@@ -270,7 +273,7 @@ export function consoleRouter(options: ConsoleOptions): Router {
       sendPage(res, (nonce) => loginPage({ nonce, base: base(req), methods: auth.methods }));
       return;
     }
-    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role }));
+    sendPage(res, (nonce) => consolePage({ nonce, base: base(req), user: s.name, role: s.role, handoff: Boolean(options.handoff) }));
   });
 
   // === The JSON API: everything below needs a session
@@ -290,6 +293,8 @@ export function consoleRouter(options: ConsoleOptions): Router {
   router.use("/api", (req: Authed, res, next) => {
     if (req.method === "GET" || req.method === "HEAD" || req.consoleSession!.role === "admin") return next();
     if (STAFF_MAY.has(`${req.method} /api${req.path.replace(/\/$/, "")}`)) return next();
+    // 人工会话 is staff work: taking, replying, ending, opening an after-hours message.
+    if (options.handoff && /^\/(handoffs|callbacks)\//.test(req.path)) return next();
     res.status(403).json({ error: ADMIN_ONLY });
   });
 
@@ -411,6 +416,8 @@ export function consoleRouter(options: ConsoleOptions): Router {
     now,
     logger,
   });
+
+  if (options.handoff) handoffRoutes(router, { ...options.handoff, replies: () => views().kb.replies, now, logger });
 
   router.use("/api", (_req, res) => {
     res.status(404).json({ error: "没有这个接口" });

@@ -14,7 +14,7 @@ export interface TurnResult {
   chosen?: string;
   intent: string;
   confidence: number;
-  status: "answered" | "asked" | "fallback" | "handoff" | "empty" | "error";
+  status: "answered" | "asked" | "fallback" | "handoff" | "empty" | "error" | "with_staff";
 }
 
 export interface TurnContext {

@@ -20,6 +20,7 @@ import type { Session } from "./session.js";
 import { nextExam } from "./next-exam.js";
 import { findLinks, OPTION_VALUE, optionValue, type StructuredReply } from "./reply.js";
 import { randomUUID } from "node:crypto";
+import { handoffHandler, type HandoffSetup } from "../handoff/handler.js";
 
 export type { TurnContext, TurnResult } from "./context.js";
 
@@ -45,6 +46,8 @@ export interface EngineOptions {
   replyScript?: "notice" | "asked";
   /** Told of every turn answered (the console's numbers); never awaited, its errors ignored. */
   observe?: (result: TurnResult, userId: string, text: string, channel: string) => void;
+  /** 转人工 with a queue of staff (src/handoff/handler.ts); absent: 转人工 answers with the hotline as a canned answer. */
+  handoff?: HandoffSetup;
 }
 
 /** The intents answered by composing facts; every other intent needs a canned answer in answers.yaml. */
@@ -121,6 +124,7 @@ export class NoticeEngine {
     const handlers: Handler<TurnContext>[] = [
       this.pickOption,
       this.understand,
+      ...(options.handoff ? [handoffHandler(kb, this.composer.vars, options.handoff)] : []),
       this.guardEmpty,
       this.dialog.handler,
       this.pickSuggestion,
@@ -207,7 +211,8 @@ export class NoticeEngine {
         this.unanswered.record({ at: this.now(), userId: ctx.userId, channel: ctx.channel, text: normalise(ctx.text).raw, intent, confidence, kind, entities: ctx.u?.entities }),
       ).catch((err) => this.logger.error({ err: (err as Error).message }, "unanswered log failed"));
     }
-    return { replies: [reply], reply: structured, turnId: randomUUID(), ...(ctx.chosen ? { chosen: ctx.chosen } : {}), intent, confidence, status };
+    // A staff member holds the conversation: the bot says nothing.
+    return { replies: status === "with_staff" ? [] : [reply], reply: structured, turnId: randomUUID(), ...(ctx.chosen ? { chosen: ctx.chosen } : {}), intent, confidence, status };
   }
 
   /** 新对话: the conversation's context and open dialog are forgotten (after any turn of it still running). */

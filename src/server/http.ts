@@ -5,12 +5,14 @@
  *   POST /api/chat         {text[, userId]} → {replies, intent, confidence, parts, options, source, links, turnId, status}
  *   POST /api/chat/reset   (新对话)         → {ok}: the conversation's context and open dialog end
  *   GET  /api/chat/history                 → {turns}: this browser's transcript (the last 50 turns, masked)
+ *   GET  /api/chat/updates?after=<seq>     → {messages: [{seq, from: "staff"|"bot", text, at}]}: sent outside a request
+ *   GET  /api/chat/stream                  → the same messages pushed (server-sent events, id = seq)
  *   POST /api/feedback     {turnId, value} → {ok}: 👍/👎 ("up" | "down") on an answer of this conversation
  *   (who speaks: the web chat's signed cookie, or an API key with the body's userId: see identity.ts)
  *   POST /api/eligibility  profile         → the eligibility result; invalid → 400 {error: zod's message}
  *   POST /api/photo        picture bytes   → the photo check {ok, format, width, height, sizeKB, problems, reply}
  *   GET  /api/info                         → {notice: {year, title, shortName, docNumber}, contacts: {hotline, hours, website}}
- *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices}
+ *   GET  /healthz                          → {status: "ok", version, uptime, notice: {year, docNumber}, notices, channels}
  *
  * Every error is JSON `{error, code}` with its status: 400 bad JSON or field, 404 unknown route, 405 wrong method,
  * 408 a picture not received within its deadline, 413 body over 64 KB (pictures: PHOTO_MAX_KB, 2 MB), 415 not JSON
@@ -30,6 +32,8 @@ import { renderIndexPage, WEB_ASSETS_DIR } from "../web/page.js";
 import { silentLog, type Log } from "./logger.js";
 import { clientKey, rateLimit, type SharedWindowCounter } from "./rate-limit.js";
 import { ChatIdentity } from "./identity.js";
+import type { HandoffQueue } from "../handoff/queue.js";
+import { chatUpdates, isUpdate, toUpdate, type ChatUpdate } from "../handoff/updates.js";
 import { MemoryChatLog, type ChatLog, type FeedbackValue, type TranscriptTurn } from "../engine/chat-log.js";
 
 export const BODY_LIMIT = "64kb";
@@ -50,6 +54,9 @@ export interface PhotoLimits {
 }
 
 export const DEFAULT_PHOTO_LIMITS: PhotoLimits = { maxBytes: PHOTO_MAX_KB * 1024, perClient: 2, total: 16, bodyTimeoutMs: 10_000 };
+/** Open push streams (GET /api/chat/stream) per conversation and in all. */
+const CHAT_STREAMS_PER_CONVERSATION = 4;
+const CHAT_STREAMS_TOTAL = 5_000;
 /** Longest question accepted on /api/chat, in characters. */
 export const MAX_TEXT_CHARS = 2000;
 
@@ -75,6 +82,10 @@ export interface HttpAppOptions {
   mount?: (app: Express) => void;
   /** Rate-limit window (ms); tests shorten it. */
   rateWindowMs?: number;
+  /** Each channel's state for /healthz: `{name: {on, reason?, lastError?}}`. */
+  channels?: () => Record<string, { on: boolean; reason?: string; lastError?: string }>;
+  /** The hand-off queue: staff messages for GET /api/chat/updates (absent: no updates). */
+  handoff?: { queue: HandoffQueue };
   /** Several instances (Redis): rate limits counted in the shared store, one counter per named limit. */
   sharedRates?: (name: string) => SharedWindowCounter;
 }
@@ -208,6 +219,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       // The notice in use, and every notice held (a question naming another year is answered from it).
       notice: { year: n.year, docNumber: n.docNumber },
       notices: engine.notices.all.map((k) => ({ year: k.notice.year, docNumber: k.notice.docNumber })),
+      ...(options.channels ? { channels: options.channels() } : {}),
     });
   });
 
@@ -312,10 +324,75 @@ export function createHttpApp(options: HttpAppOptions): Express {
     });
   });
 
+  // Staff messages (and the bot's notices of a hand-off) sent outside a request: the client asks for those after a seq.
+  app.get("/api/chat/updates", identify, async (req, res) => {
+    const { conv } = res.locals as ChatLocals;
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isInteger(after) || after < 0) throw new HttpError(400, "invalid_request", "✖ after 应为不小于 0 的整数\n  → at after");
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ messages: options.handoff ? await chatUpdates(options.handoff.queue, `http:${conv}`, after) : [] });
+  });
+
+  // The same updates pushed to the open page (server-sent events); each event's id is its seq, so a reconnect
+  // (Last-Event-ID, or ?after=) gets what it missed first. A few streams per conversation, a bounded number in all.
+  const streams = new Map<string, number>();
+  let streamsOpen = 0;
+  app.get("/api/chat/stream", identify, async (req, res) => {
+    const { conv } = res.locals as ChatLocals;
+    const queue = options.handoff?.queue;
+    if (!queue) throw new HttpError(404, "not_found", "人工服务未启用");
+    if ((streams.get(conv) ?? 0) >= CHAT_STREAMS_PER_CONVERSATION || streamsOpen >= CHAT_STREAMS_TOTAL) {
+      throw new HttpError(429, "too_many_streams", "打开的对话窗口过多，请关闭其他窗口后再试");
+    }
+    const after = Number(req.get("last-event-id") ?? req.query.after ?? 0);
+    const conversation = `http:${conv}`;
+    streams.set(conv, (streams.get(conv) ?? 0) + 1);
+    streamsOpen++;
+    res.status(200);
+    res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Accel-Buffering", "no");
+    res.flushHeaders();
+    let last = Number.isInteger(after) && after > 0 ? after : 0;
+    const send = (m: ChatUpdate) => {
+      if (m.seq <= last || res.writableEnded) return;
+      last = m.seq;
+      res.write(`id: ${m.seq}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`);
+    };
+    const pending: ChatUpdate[] = [];
+    let caughtUp = false;
+    const unsubscribe = queue.subscribe((e) => {
+      if (e.type !== "message" || e.conversation !== conversation || !isUpdate(e.entry)) return;
+      const m = toUpdate(e.seq, e.entry);
+      if (caughtUp) send(m);
+      else pending.push(m);
+    });
+    const timer = setInterval(() => res.write(": keep-alive\n\n"), 25_000);
+    req.on("close", () => {
+      clearInterval(timer);
+      unsubscribe();
+      streamsOpen--;
+      const n = (streams.get(conv) ?? 1) - 1;
+      if (n > 0) streams.set(conv, n);
+      else streams.delete(conv);
+    });
+    res.write("retry: 3000\n\n");
+    if (last > 0) for (const m of await chatUpdates(queue, conversation, last)) send(m);
+    caughtUp = true;
+    for (const m of pending) send(m);
+  });
+
   // 新对话: the server forgets the context and the open dialog; the web chat also gets a new conversation id.
   app.post("/api/chat/reset", validate(ResetRequest.optional()), identify, async (req, res) => {
     const { conv, web } = res.locals as ChatLocals;
     await engine.reset(`http:${conv}`);
+    // 新对话 leaves a hand-off: nobody is waiting on that conversation any more.
+    const queue = options.handoff?.queue;
+    const open = queue ? await queue.current(`http:${conv}`) : undefined;
+    if (queue && open) {
+      await queue.record(open.conversation, { at: Date.now(), from: "candidate", text: "（考生开始了新对话，离开了这个会话）" });
+      await queue.close(open.id);
+    }
     if (web) {
       await chatLog.clear(conv);
       // The cookie just renewed by identify() is replaced by a new conversation's.
@@ -378,7 +455,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   let page = { kb: knowledge(), html: "", etag: "" };
   const indexPage = () => {
     if (!page.html || page.kb !== knowledge()) {
-      const html = renderIndexPage(knowledge());
+      // With the hand-off, the page listens for staff messages (data-handoff).
+      const rendered = renderIndexPage(knowledge());
+      const html = options.handoff ? rendered.replace('<main id="app" ', '<main id="app" data-handoff="1" ') : rendered;
       page = { kb: knowledge(), html, etag: `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"` };
     }
     return page;

@@ -14,6 +14,8 @@ import { createApp } from "../app.js";
 import { KnowledgeError, ROOT } from "../knowledge/load.js";
 import { parseDirList } from "../knowledge/registry.js";
 import { createHttpApp } from "./http.js";
+import { createHandoff } from "../handoff/setup.js";
+import { HandoffChannels } from "../handoff/channels.js";
 import { createLogger } from "../logging.js";
 import { createOfficialAccountRouter } from "../channels/official-account.js";
 import { consoleRouter } from "../console/router.js";
@@ -53,6 +55,13 @@ async function main(): Promise<void> {
   // The console's numbers: counted in memory, flushed to the store every few seconds.
   const stats = new StatsRecorder(stores.stats, 5_000, (err) => log.warn({ err: err.message }, "统计数据写入失败"));
 
+  // 转人工: the queue, transcripts, after-hours messages and staff presence, in the store's documents.
+  const handoff = createHandoff(stores.docs, config);
+  const purgeTimer = setInterval(() => void handoff.queue.purge().catch((err: Error) => log.warn({ err: err.message }, "留言清理失败")), 3_600_000);
+  purgeTimer.unref();
+  // Several instances: staff on one hear candidates on another.
+  const handoffBridge = await stores.handoffBridge?.(handoff.queue, (err) => log.warn({ err: err.message }, "人工会话频道异常"));
+
   let built: ReturnType<typeof createApp>;
   try {
     built = createApp({
@@ -63,6 +72,7 @@ async function main(): Promise<void> {
         logger: log,
         replyScript: config.REPLY_SCRIPT,
         observe: (r, _userId, text, channel) => stats.turn(turnEvent(r, channel, text)),
+        handoff,
       },
       logger: log,
     });
@@ -98,6 +108,8 @@ async function main(): Promise<void> {
 
   // === Channels whose configuration is present
   const oaOn = Boolean(config.OA_TOKEN);
+  // 转人工 on every channel: staff replies go out through each channel's sender (a durable outbox); 微信客服 at /wecom.
+  const channels = new HandoffChannels({ config, engine, docs: stores.docs, queue: handoff.queue, log });
   const app = createHttpApp({
     kb,
     engine,
@@ -107,7 +119,10 @@ async function main(): Promise<void> {
     version,
     startedAt,
     sharedRates: stores.sharedRates,
+    handoff,
+    channels: () => channels.status(),
     mount: (app) => {
+      channels.mount(app);
       if (oaOn) {
         app.use(
           "/wechat",
@@ -137,6 +152,7 @@ async function main(): Promise<void> {
           },
           stats,
           notices: publisher,
+          handoff: { queue: handoff.queue, presence: handoff.presence, delivery: channels.delivery },
         }));
     },
   });
@@ -169,11 +185,21 @@ async function main(): Promise<void> {
     try {
       const { startWechatyChannel } = await import("../channels/wechaty.js");
       wechaty = await startWechatyChannel({ kb, engine, logger: log, config });
+      const started = wechaty;
+      channels.wechatyStarted((conversation, text) => started.deliver(conversation, text));
     } catch (err) {
+      channels.wechatyFailed((err as Error).message.slice(0, 200));
       log.error({ channel: "wechaty", err: (err as Error).message }, "微信个人号启动失败（其他渠道照常运行）");
     }
   } else {
     log.info({ channel: "wechaty" }, "渠道未启用：微信个人号（Wechaty）——未设置 WECHATY_PUPPET");
+  }
+
+  channels.start();
+  for (const [name, st] of Object.entries(channels.status())) {
+    if (name === "wecom" && st.on) log.info({ channel: "wecom" }, "渠道已启用：微信客服，回调 URL 填 https://<您的域名>/wecom");
+    else if (name === "official_account_kf" && st.on) log.info({ channel: name }, "公众号客服消息已启用：人工回复与超时的答案经客服消息发送");
+    else if (!st.on && (name === "wecom" || name === "official_account_kf")) log.info({ channel: name }, `渠道未启用：${name === "wecom" ? "微信客服" : "公众号客服消息"}——${st.reason}`);
   }
 
   // === Graceful shutdown
@@ -202,6 +228,8 @@ async function main(): Promise<void> {
     await closed;
     try {
       await stats.close().catch(() => undefined);
+      await channels.stop().catch(() => undefined);
+      await handoffBridge?.close().catch(() => undefined);
       await stores.close();
     } catch (err) {
       log.warn({ err: (err as Error).message }, "关闭存储时出错");

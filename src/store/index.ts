@@ -1,4 +1,6 @@
 /** Chooses the session store and the unanswered-question log from the configuration. */
+import type { HandoffQueue } from "../handoff/queue.js";
+import type { HandoffBridge } from "../handoff/bridge.js";
 import { MemoryStore, type SessionStore } from "../engine/session.js";
 import { DAY_MS, DEFAULT_RETENTION_DAYS, MemoryUnansweredLog, type UnansweredLog } from "../engine/unanswered.js";
 import type { Config } from "../config.js";
@@ -30,6 +32,8 @@ export interface Stores {
   sharedRates?: (name: string) => SharedWindowCounter;
   /** With several instances (Redis): tells the others which knowledge folders to switch to, and hears them. */
   knowledgeBus?: (onDirs: (dirs: string[]) => void, onError?: (err: Error) => void) => Promise<KnowledgeBus>;
+  /** With several instances (Redis): the hand-off queue's live events shared with the others (src/handoff/bridge.ts). */
+  handoffBridge?: (queue: HandoffQueue, onError?: (err: Error) => void) => Promise<HandoffBridge>;
 }
 
 export type StoreConfig = Pick<Config, "SESSION_STORE" | "SESSION_TTL_MINUTES" | "DATA_DIR" | "REDIS_URL"> &
@@ -84,6 +88,10 @@ export async function createStores(config: StoreConfig, options: StoreOptions = 
         close: () => r.close(),
         sharedRates: (name) => r.rates.forLimit(name),
         knowledgeBus: (onDirs, onError) => r.knowledgeBus(onDirs, onError),
+        handoffBridge: async (queue, onError) => {
+          const { bridgeHandoffEvents } = await import("../handoff/bridge.js");
+          return bridgeHandoffEvents(queue, r.redis, `${options.redisPrefix ?? "zhineng:"}handoff`, onError);
+        },
       };
     }
     case "sqlite":

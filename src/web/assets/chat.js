@@ -265,6 +265,8 @@
       },
       function (body) {
         clearOptions();
+        // A staff member holds the conversation: no bot answer; their reply arrives on the stream.
+        if (body.status === "with_staff") return;
         var r = addReply(body, true);
         reveal(r.offsetHeight > log.clientHeight - 40 ? r : me);
         say((body.parts || []).join(" "));
@@ -298,10 +300,44 @@
         var turns = (body && body.turns) || [];
         turns.forEach(function (t, i) {
           addMine(t.text);
-          addReply(t, i === turns.length - 1);
+          if (t.status !== "with_staff") addReply(t, i === turns.length - 1);
         });
         log.scrollTop = log.scrollHeight;
-      }, function () {});
+      }, function () {})
+      .then(listen);
+  }
+
+  // === Messages from staff (转人工), sent outside a request: fetched after a reload, then pushed while open.
+  var lastSeq = 0;
+  var stream = null;
+  function addUpdate(m) {
+    if (!m || m.seq <= lastSeq) return;
+    lastSeq = m.seq;
+    var r = row("bot", m.from === "staff" ? "staff" : "handoff-note");
+    if (m.from === "staff") {
+      var who = document.createElement("div");
+      who.className = "who";
+      who.textContent = "工作人员";
+      r.appendChild(who);
+    }
+    bubble(r, m.text);
+    log.scrollTop = log.scrollHeight;
+    say(m.text);
+  }
+  function listen() {
+    if (stream) stream.close();
+    stream = null;
+    if (app.getAttribute("data-handoff") !== "1") return;
+    return fetch("/api/chat/updates?after=" + lastSeq, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
+      .then(function (body) { ((body && body.messages) || []).forEach(addUpdate); }, function () {})
+      .then(function () {
+        if (typeof EventSource === "undefined") return;
+        stream = new EventSource("/api/chat/stream?after=" + lastSeq);
+        stream.addEventListener("message", function (e) {
+          try { addUpdate(JSON.parse(e.data)); } catch (err) { /* a malformed event is skipped */ }
+        });
+      });
   }
 
   function startOver() {
@@ -313,6 +349,8 @@
         var rows = log.querySelectorAll(".msg");
         for (var i = 0; i < rows.length; i++) if (rows[i] !== welcome) rows[i].remove();
         log.scrollTop = 0;
+        lastSeq = 0;
+        listen();
         say(TEXT.cleared);
         input.focus();
       })
