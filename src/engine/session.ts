@@ -21,6 +21,8 @@ export interface Session {
   dialog?: DialogState;
   /** What the candidate told the last eligibility check (years, certificate, schooling, age). */
   facts?: Facts;
+  /** The last finished self-check (all its facts and the field answered last), for a correction after its verdict. */
+  lastCheck?: { facts: Facts; answered?: string[] };
   updatedAt: number;
 }
 

@@ -9,6 +9,7 @@ import {
   ContactsFile,
   DialogFile,
   EvaluationFile,
+  EverydayFile,
   FeesFile,
   IntentsFile,
   LexiconFile,
@@ -99,6 +100,8 @@ export interface Knowledge {
   replies: Record<string, string>;
   dialog: z.infer<typeof DialogFile>;
   intents: z.infer<typeof IntentsFile>["intents"];
+  /** Everyday names of jobs and majors (knowledge/common/everyday.yaml), only those the notice lists. */
+  everyday: z.infer<typeof EverydayFile>;
 }
 
 const NOTICE_FILES = {
@@ -177,6 +180,7 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
   const lexicon = readYaml(join(commonDir, "lexicon.yaml"), LexiconFile, problems);
   const replies = readYaml(join(commonDir, "replies.yaml"), RepliesFile, problems);
   const dialog = readYaml(join(commonDir, "dialog.yaml"), DialogFile, problems);
+  const everyday = readYaml(join(commonDir, "everyday.yaml"), EverydayFile, problems);
   const intents: z.infer<typeof IntentsFile>["intents"] = [];
   for (const f of existsSync(intentsDir) ? readdirSync(intentsDir).filter((n) => /\.ya?ml$/.test(n)).sort() : []) {
     const data = readYaml(join(intentsDir, f), IntentsFile, problems);
@@ -214,10 +218,21 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
     replies: replies!.replies,
     dialog: dialog!,
     intents,
+    everyday: everyday!,
   };
+  kb.everyday = noticeNames(kb, everyday!);
   crossCheck(kb, problems, dir);
   if (problems.length) throw new KnowledgeError(problems);
   return kb;
+}
+
+/** The everyday lexicon narrowed to the names this notice lists (a name of another year's notice is dropped). */
+function noticeNames(kb: Knowledge, e: z.infer<typeof EverydayFile>): z.infer<typeof EverydayFile> {
+  const jobs = new Set([...kb.rules.values()].flatMap((r) => [r.occupation, ...r.relatedOccupations]));
+  const majors = new Set([...kb.rules.values()].flatMap((r) => r.majorLists.flatMap((l) => l.majors)));
+  const narrow = (map: Record<string, string[]>, known: Set<string>) =>
+    Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.filter((n) => known.has(n))]).filter(([, v]) => v.length));
+  return { ...e, jobs: narrow(e.jobs, jobs), majors: narrow(e.majors, majors) };
 }
 
 const rel = (dir: string, file: string) => relative(ROOT, join(dir, file));

@@ -215,6 +215,17 @@ export const LexiconFile = z.strictObject({
   dialect: z.record(z.string().min(1), z.string()),
 });
 
+/**
+ * knowledge/common/everyday.yaml: everyday names of jobs and majors → the notice's names they may mean (names a notice
+ * does not list are ignored, so the file serves every year); jobs on no list; words for being at school.
+ */
+export const EverydayFile = z.strictObject({
+  jobs: z.record(z.string().min(1), z.array(Text).min(1)),
+  otherJobs: z.array(Text),
+  majors: z.record(z.string().min(1), z.array(Text).min(1)),
+  studying: z.array(Text),
+});
+
 export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });
 
 const Keyword = z.union([
@@ -269,4 +280,23 @@ export const DialogFile = z.strictObject({
     >,
   ),
   program_none: Text,
+  /** Clarifying questions (issue 12): wording of the question for each field, its options, and the notes. */
+  clarify: z.strictObject({
+    job: Text,
+    none: Text,
+    major: Text,
+    major_none: Text,
+    major_ask: Text,
+    levelslot: Text,
+    levelslot_certificate: Text,
+    levelslot_target: Text,
+    status: Text,
+    status_final: Text,
+    status_not_final: Text,
+    status_done: Text,
+    invalid: Text,
+    job_other: Text,
+    corrected: Text,
+    not_open_because: Text,
+  }),
 });
