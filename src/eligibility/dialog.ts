@@ -22,7 +22,7 @@ export interface ClarifyOption {
  * listed ones, a level word that may be the certificate's or the one wanted, a status that may be 应届 or 在读).
  */
 export interface Clarify {
-  field: "job" | "major" | "levelslot" | "status";
+  field: "job" | "major" | "levelslot" | "status" | "years";
   /** What the candidate said that is being asked about ("物流", "高级工"). */
   said: string;
   options: ClarifyOption[];
@@ -169,6 +169,12 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
     case "yearsInField": {
       const y = parseYears(text, kb);
       if (!y.ok) return { ok: false };
+      // "差不多十年了": just over or just under is what the notice's "满10年" turns on, so it is asked.
+      const about = /差不多\s*([\d一二两三四五六七八九十]+)\s*年/u.exec(text);
+      if (about && !/多|半|个月/.test(text.slice(about.index + about[0].length, about.index + about[0].length + 1))) {
+        const n = parseNumber(about[1]);
+        if (Number.isFinite(n) && n > 0) return { ok: true, value: {}, clarify: yearsClarify(kb, n, text) };
+      }
       // "大概7年吧，不过我是做保洁的": the years belong to the job named, read as anywhere else.
       const job = f.occupation && y.value > 0 ? readJob(kb, e(), f.occupation) : undefined;
       if (job?.kind === "other") return { ok: true, value: { yearsInField: 0 }, note: jobNote(kb, job.said, f.occupation!, y.value) };
@@ -208,7 +214,7 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
     case "education": {
       // "有，高职电子商务专业应届" answers this question and the next ones.
       const x = e();
-      const known = { ...(x.school ? { school: x.school } : {}), ...(x.status ? { status: x.status } : {}), ...(x.major ? { major: x.major } : {}), ...(x.program ? { program: x.program } : {}) };
+      const known = { ...(x.school ? { school: x.school } : {}), ...(x.status && !x.statusVague ? { status: x.status } : {}), ...(x.major ? { major: x.major } : {}), ...(x.program ? { program: x.program } : {}) };
       const yn = parseYesNo(text, kb);
       // "普通高中毕业就出来工作了", "学历是初中": none of the schools asked about.
       if (!yn.ok) return x.school ? { ok: true, value: { education: known } } : x.none.education ? { ok: true, value: { education: null } } : { ok: false };
@@ -287,6 +293,17 @@ function jobClarify(kb: Knowledge, job: { said: string; names: string[] }, years
   return { field: "job", said: job.said, options, years };
 }
 
+function yearsClarify(kb: Knowledge, n: number, text: string): Clarify {
+  const c = kb.dialog.clarify;
+  return {
+    field: "years",
+    said: String(n),
+    options: [{ label: render(c.years_full, { years: n }), value: `opt:years:${n}` }, { label: render(c.years_short, { years: n }), value: `opt:years:${n - 0.01}` }],
+    text,
+    to: "yearsInField",
+  };
+}
+
 function statusClarify(kb: Knowledge, text: string): Clarify {
   const c = kb.dialog.clarify;
   return { field: "status", said: text, options: [{ label: c.status_final, value: "opt:status:应届" }, { label: c.status_not_final, value: "opt:status:在读" }, { label: c.status_done, value: "opt:status:毕业" }] };
@@ -296,10 +313,10 @@ function statusClarify(kb: Knowledge, text: string): Clarify {
 export function majorCandidates(kb: Knowledge, occupation: string, major: string, school?: School): string[] {
   const lists = kb.rules.get(occupation)?.majorLists.filter((l) => !school || l.schools.includes(school)) ?? [];
   const listed = [...new Set(lists.flatMap((l) => l.majors))];
-  if (listed.includes(major)) return [major];
-  const everyday = Object.entries(kb.everyday.majors)
-    .filter(([said]) => major.includes(said) || said === major)
-    .flatMap(([, names]) => names);
+  // A major's full name as a notice lists it (for this school type or another) is taken as said.
+  const known = [...kb.rules.values()].some((r) => r.majorLists.some((l) => l.majors.includes(major)));
+  if (listed.includes(major) || known) return [major];
+  const everyday = kb.everyday.majors[major] ?? [];
   const close = listed.filter((m) => major.length >= 2 && (m.includes(major) || everyday.includes(m)));
   return close.slice(0, 6);
 }

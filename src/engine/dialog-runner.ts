@@ -111,7 +111,10 @@ export class DialogRunner {
     }
     if (parsed.ok) {
       this.record(state);
-      if (parsed.note) state.notes = [...(state.notes ?? []), parsed.note];
+      if (parsed.note) {
+        state.notes = [...(state.notes ?? []), parsed.note];
+        ctx.parts.push(parsed.note);
+      }
       // "没工作过，还在技师学院上学": the answer, and what else it says that is not known yet.
       const extra = factsFromEntities(this.kb, u.entities, state.facts.occupation);
       // Years given for the certificate ("4年") are not all the years of work.
@@ -150,6 +153,14 @@ export class DialogRunner {
   private async interrupt(ctx: TurnContext, state: DialogState, next: () => Promise<void> | void): Promise<void> {
     ctx.intent = undefined;
     ctx.confidence = undefined;
+    // "今年什么时候考试": about the occupation and level being checked.
+    const f = state.facts;
+    if (f.occupation) {
+      ctx.session.occupation = f.occupation;
+      if (f.track) ctx.session.track = f.track;
+      else delete ctx.session.track;
+      if (f.level !== undefined) ctx.session.level = f.level;
+    }
     await next();
     const again = state.clarify ? clarifyPrompt(this.kb, state.clarify) : prompt(this.kb, state.asking, state.facts);
     ctx.parts.push(`${this.kb.dialog.resume}${again}`);
@@ -197,6 +208,17 @@ export class DialogRunner {
       case "status":
         state.facts = { ...f, education: { ...f.education, status: key as "毕业" | "应届" | "在读" } };
         break;
+      case "years": {
+        // The years as chosen, with the job said beside them read as ever ("差不多十年，做保洁").
+        const parsed = parseAnswer(this.deps(), "yearsInField", `${Number(key)}年${(c.text ?? "").replace(/差不多\s*[\d一二两三四五六七八九十]+\s*年/u, "")}`, f);
+        if (parsed.ok && parsed.clarify) return this.askBack(ctx, state, parsed.clarify);
+        state.facts = parsed.ok ? merge(f, parsed.value) : { ...f, yearsInField: Number(key) };
+        if (parsed.ok && parsed.note) {
+          state.notes = [...(state.notes ?? []), parsed.note];
+          ctx.parts.push(parsed.note);
+        }
+        break;
+      }
       case "levelslot": {
         const level = this.kb.lexicon.levels.find((l) => levelLabel(this.kb, l.level) === c.said)?.level;
         if (level === undefined) break;
@@ -250,7 +272,7 @@ export class DialogRunner {
     state.facts = facts;
     delete state.probe;
     delete state.clarify;
-    ctx.parts.push(this.kb.dialog.clarify.corrected);
+    ctx.parts.push(this.kb.dialog.clarify.corrected, render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
     return true;
   }
 

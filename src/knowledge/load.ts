@@ -14,6 +14,7 @@ import {
   IntentsFile,
   LexiconFile,
   MaterialsFile,
+  RoutingFile,
   NoticeFile,
   OccupationsFile,
   PlanFile,
@@ -100,6 +101,8 @@ export interface Knowledge {
   replies: Record<string, string>;
   dialog: z.infer<typeof DialogFile>;
   intents: z.infer<typeof IntentsFile>["intents"];
+  /** How the engine settles an intent after understanding (intents/routing.yaml), in order. */
+  routes: z.infer<typeof RoutingFile>["routes"];
   /** Everyday names of jobs and majors (knowledge/common/everyday.yaml), only those the notice lists. */
   everyday: z.infer<typeof EverydayFile>;
 }
@@ -182,7 +185,8 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
   const dialog = readYaml(join(commonDir, "dialog.yaml"), DialogFile, problems);
   const everyday = readYaml(join(commonDir, "everyday.yaml"), EverydayFile, problems);
   const intents: z.infer<typeof IntentsFile>["intents"] = [];
-  for (const f of existsSync(intentsDir) ? readdirSync(intentsDir).filter((n) => /\.ya?ml$/.test(n)).sort() : []) {
+  const routing = existsSync(join(intentsDir, ROUTING_FILE)) ? readYaml(join(intentsDir, ROUTING_FILE), RoutingFile, problems) : { routes: [] };
+  for (const f of existsSync(intentsDir) ? readdirSync(intentsDir).filter((n) => /\.ya?ml$/.test(n) && n !== ROUTING_FILE).sort() : []) {
     const data = readYaml(join(intentsDir, f), IntentsFile, problems);
     if (data) intents.push(...data.intents);
   }
@@ -219,12 +223,16 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
     dialog: dialog!,
     intents,
     everyday: everyday!,
+    routes: routing?.routes ?? [],
   };
   kb.everyday = noticeNames(kb, everyday!);
   crossCheck(kb, problems, dir);
   if (problems.length) throw new KnowledgeError(problems);
   return kb;
 }
+
+/** The routes of intents/ (not an intents file). */
+export const ROUTING_FILE = "routing.yaml";
 
 /** The everyday lexicon narrowed to the names this notice lists (a name of another year's notice is dropped). */
 function noticeNames(kb: Knowledge, e: z.infer<typeof EverydayFile>): z.infer<typeof EverydayFile> {
@@ -334,4 +342,10 @@ function crossCheck(kb: Knowledge, problems: Problem[], dir: string): void {
     if (intentIds.has(intent.intent)) problems.push({ file: "intents/", path: intent.intent, message: `意图 "${intent.intent}" 定义了多次` });
     intentIds.add(intent.intent);
   }
+  const routable = new Set([...intentIds, "none", "not_in_plan", "eligibility_dialog", "overview", "next_exam", "month_list", "id_documents", "evaluation"]);
+  kb.routes.forEach((r, i) => {
+    for (const intent of [r.then, ...(r.intent ?? [])]) {
+      if (!routable.has(intent)) problems.push({ file: `intents/${ROUTING_FILE}`, path: `routes.${i}`, message: `未知意图 "${intent}"` });
+    }
+  });
 }

@@ -250,6 +250,28 @@ export const IntentsFile = z.strictObject({
     .min(1),
 });
 
+/**
+ * intents/routing.yaml: the engine's decisions after understanding, as data. A route matches when the intent so far
+ * is one of `intent`, every name of `has` is present and none of `lacks`, and `text` matches (and `notText` does not).
+ */
+export const RoutingFile = z.strictObject({
+  routes: z
+    .array(
+      z.strictObject({
+        name: Text,
+        /** A message this route decides; the tests send it through the engine. */
+        example: Text,
+        intent: z.array(z.string().regex(/^[a-z_]+$/)).min(1).optional(),
+        has: z.array(Text).optional(),
+        lacks: z.array(Text).optional(),
+        text: Pattern.optional(),
+        notText: Pattern.optional(),
+        then: z.string().regex(/^[a-z_]+$/, "intent 只能用小写字母和下划线"),
+      }),
+    )
+    .min(1),
+});
+
 export type Rule = z.infer<typeof Rule>;
 export type NoticeFile = z.infer<typeof NoticeFile>;
 export type ConditionsFile = z.infer<typeof ConditionsFile>;
@@ -294,6 +316,9 @@ export const DialogFile = z.strictObject({
     status_final: Text,
     status_not_final: Text,
     status_done: Text,
+    years: Text,
+    years_full: Text,
+    years_short: Text,
     invalid: Text,
     job_other: Text,
     corrected: Text,

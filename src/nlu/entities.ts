@@ -79,7 +79,7 @@ const KIND_RANK: Record<Kind, number> = {
 const STUDIED_BEFORE = /(学|读|念|修|学的|读的|专业是|学的是|读的是|念的是)$/;
 /** Holding a level rather than wanting it: "考过一个初级工证书", "手上有个高级工". */
 const POSSESS = /有|取得|拿到|持有|获得|拿了|考过|考了|考下|考到|考出|考取/g;
-const HOLDS = /(我|手上|手里|已经|本人|之前|以前)(有|持有)|拿到|取得|获得|考过|考下|考到|考出|考取|拿了/;
+const HOLDS = /(?:(?:我|手上|手里|已经|本人|之前|以前)(?:有|持有)|拿到|取得|获得|考过|考下|考到|考出|考取|拿了)(?:了|过)?(?:一个|一张|个|张)?(?:的)?$/;
 
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
 const CERT_AFTER = /^([（(][^）)]{1,8}[）)])?(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
@@ -174,7 +174,7 @@ export class EntityExtractor {
           // "有四级证书" is a certificate held; "想考个初级证" is the level asked about.
           const clause = text.slice(Math.max(0, h.start - 10), h.start).split(/[，,。；;！!？?]/).at(-1)!;
           const wanted = /(考|报)/.test(clause.replace(POSSESS, "")) && !/(有|取得|拿到|持有|获得|拿了)/.test(clause);
-          const held = !wanted && HOLDS.test(clause) && !/^[吗呢么]/.test(text.slice(h.end, h.end + 1));
+          const held = !wanted && HOLDS.test(clause.slice(-8)) && !/^[吗呢么]/.test(text.slice(h.end, h.end + 1));
           if ((CERT_AFTER.test(text.slice(h.end, h.end + 9)) || held) && !wanted) {
             // The occupation (or related occupation) named with it: "营销员五级证", "电子商务师三级证书".
             const before = hits[i - 1];
@@ -212,7 +212,15 @@ export class EntityExtractor {
           // "学物流的", "读的是会计那个": what was studied, not a job.
           const studied = text.startsWith("专业", h.end) || STUDIED_BEFORE.test(text.slice(Math.max(0, h.start - 4), h.start));
           if (studied) break;
-          if (h.kind === "job") out.job ??= { said: h.value, names: this.kb.everyday.jobs[h.value] ?? [] };
+          if (h.kind === "job" && !out.job) {
+            const names = this.kb.everyday.jobs[h.value] ?? [];
+            out.job = { said: h.value, names };
+            // One related occupation ("送快递" → 邮政和快递服务人员): named as its listed name would be.
+            if (names.length === 1 && !this.kb.rules.has(names[0])) {
+              out.relatedOccupation ??= names[0];
+              if (!out.relatedOccupations.includes(names[0])) out.relatedOccupations.push(names[0]);
+            }
+          }
           else out.unlistedJob ??= h.value;
           break;
         }

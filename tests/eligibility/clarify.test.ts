@@ -58,7 +58,7 @@ describe("everyday names of listed jobs and majors", () => {
 
   it("should ask back with numbered options when a major is close to listed ones (学物流的)", async () => {
     const u = user();
-    await say(engine, u, "供应链管理师三级我能报吗", "1年", "有四级证", "是", "1", "1", "高职毕业");
+    await say(engine, u, "供应链管理师三级我能报吗", "1年", "有四级证", "是", "高职毕业");
     const [r] = await say(engine, u, "学物流的");
     expect(r).toMatch(/现代物流/);
     expect(r).toMatch(/1\. /);
@@ -90,14 +90,15 @@ describe("a certificate's level and the level wanted are different slots", () =>
 
   it("should ask whether a bare level word said out of turn is the certificate or the level wanted", async () => {
     const u = user();
-    await say(engine, u, "电子商务师二级我能报吗");
-    const [r] = await say(engine, u, "6年，高级工");
+    await say(engine, u, "电子商务师三级我能报吗");
+    const [r] = await say(engine, u, "6年，中级工");
     const s = await state(u);
     expect(s?.clarify?.options.map((o) => o.value)).toEqual(["opt:levelslot:certificate", "opt:levelslot:target"]);
     expect(r).toMatch(/证书/);
     await say(engine, u, "1");
-    expect((await state(u))?.facts.certificate?.level).toBe(3);
-    expect((await state(u))?.facts.level).toBe(2);
+    expect((await state(u))?.facts.certificate?.level).toBe(4);
+    expect((await state(u))?.facts.level).toBe(3);
+    expect((await state(u))?.facts.yearsInField).toBe(6);
   });
 });
 

@@ -65,6 +65,9 @@ function choose(kb: Knowledge, p: Persona, options: { label: string; value: stri
         return t.education?.status;
       case "school":
         return t.education?.school;
+      case "years":
+        // "已满N年" or "不满N年", from the true years.
+        return options.map((o) => key(o.value)).find((k) => Number(k) <= t.yearsInField) ?? key(options.at(-1)!.value);
       default:
         return undefined;
     }
