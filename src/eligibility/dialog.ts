@@ -51,6 +51,8 @@ export interface DialogState {
   notes?: string[];
   /** Majors confirmed by the candidate (a close name asked back and chosen). */
   confirmed?: string[];
+  /** The candidate said they are at school without saying whether they finish this year. */
+  studying?: boolean;
 }
 
 export const DIALOG_VERSION = 1;
@@ -265,12 +267,10 @@ export function majorSaid(text: string): string | undefined {
 export type JobReading = { kind: "field" } | { kind: "other"; said: string } | { kind: "ask"; said: string; names: string[] };
 
 export function readJob(kb: Knowledge, x: Entities, occupation: string): JobReading | undefined {
-  const names = [
-    ...(x.job?.names ?? []),
-    ...x.relatedOccupations,
-    // Another occupation of the plan named as the candidate's work ("做电商6年，想报互联网营销师").
-    ...x.occupations.filter((o) => o !== occupation),
-  ];
+  // A listed name said outright wins over an everyday word that may mean several ("在物流公司做仓储" is 仓储员);
+  // another occupation of the plan named as the candidate's work counts too ("做电商6年，想报互联网营销师").
+  const specific = [...x.relatedOccupations, ...x.occupations.filter((o) => o !== occupation)];
+  const names = specific.length ? specific : [...(x.job?.names ?? [])];
   const said = x.job?.said ?? x.relatedOccupation ?? x.occupations.find((o) => o !== occupation) ?? x.unlistedJob;
   if (!names.length) return x.unlistedJob ? { kind: "other", said: x.unlistedJob } : undefined;
   const related = names.filter((n) => isRelatedJob(kb, n, occupation));

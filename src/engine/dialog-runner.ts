@@ -93,16 +93,17 @@ export class DialogRunner {
     // "我没说要报一级，我想报三级": a level named to apply for changes the level, whatever was asked.
     const named = u.entities.level;
     const levelAsked = state.asking === "level" || state.asking.startsWith("certificate");
+    if (named !== undefined && named !== state.facts.level && state.asking !== "level" && state.asking !== "certificate.level" && WANTING.test(text)) {
+      this.record(state);
+      state.facts = { ...state.facts, level: named };
+      delete state.probe;
+      return this.ask(ctx, state);
+    }
     if (named !== undefined && named !== state.facts.level && !levelAsked) {
-      if (WANTING.test(text)) {
-        this.record(state);
-        state.facts = { ...state.facts, level: named };
-        delete state.probe;
-        return this.ask(ctx, state);
-      }
       // "6年，高级工": a level word that may be the certificate's or the level wanted is asked back.
       return this.askBack(ctx, state, levelSlotClarify(this.kb, named, text, state.asking));
     }
+    if (u.entities.statusVague) state.studying = true;
     const parsed = parseAnswer(this.deps(), state.asking, text, state.facts);
     if (parsed.ok && parsed.clarify) {
       this.record(state);
@@ -273,7 +274,27 @@ export class DialogRunner {
     delete state.probe;
     delete state.clarify;
     ctx.parts.push(this.kb.dialog.clarify.corrected, render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
+    // What the corrected fact settles, said before the next question ("还需…满5年（目前4年）").
+    if (facts.occupation && facts.level !== undefined && nextField(this.kb, facts) !== undefined) {
+      ctx.parts.push(...this.composer.openingStatus(facts as Facts & { occupation: string; level: number }));
+    }
     return true;
+  }
+
+  /**
+   * "在技师学院技师班读书": at school, 应届 or 在读 not said. When the answer is the same either way, it is not asked
+   * (the status is read as 在读, which the notice's conditions never favour over 应届).
+   */
+  private settleStudying(state: DialogState): void {
+    const e = state.facts.education;
+    if (!state.studying || !e || e.status !== undefined || !state.facts.occupation || state.facts.level === undefined) return;
+    const level = state.probe ?? state.facts.level;
+    const outcome = (status: "应届" | "在读") => {
+      const f = { ...state.facts, level, education: { ...e, status } } as Facts & { occupation: string; level: number };
+      return nextField(this.kb, f) === undefined ? checkLevel(this.kb, f, false).status : "open";
+    };
+    const final = outcome("应届");
+    if (final !== "open" && final === outcome("在读")) state.facts = { ...state.facts, education: { ...e, status: "在读" } };
   }
 
   /** Asks the next question, or ends the dialog with the verdict. */
@@ -282,6 +303,7 @@ export class DialogRunner {
     const major = state.facts.education?.major;
     const unsure = major && !(state.confirmed ?? []).includes(major) ? majorClarify(this.kb, state.facts) : undefined;
     if (unsure) return this.askBack(ctx, state, unsure);
+    this.settleStudying(state);
     let field = state.probe === undefined ? nextField(this.kb, state.facts) : nextField(this.kb, { ...state.facts, level: state.probe });
     if (!field) {
       // Not open at the level asked about: a few more questions can tell which lower level is.
@@ -379,7 +401,15 @@ export class DialogRunner {
     if (facts.occupation && facts.level === undefined && (facts.yearsInField !== undefined || facts.certificate)) {
       preface.push(this.composer.assess(facts as Facts & { occupation: string }));
     }
-    const state: DialogState = { v: DIALOG_VERSION, facts, asking: "yearsInField", history: [], ...(notes.length ? { notes } : {}) };
+    const state: DialogState = { v: DIALOG_VERSION, facts, asking: "yearsInField", history: [], ...(notes.length ? { notes } : {}), ...(x.statusVague ? { studying: true } : {}) };
+    // A status that does not matter for the answer is not asked ("技师班读书" for 二级: 在读 and 应届 alike).
+    this.settleStudying(state);
+    if (nextField(this.kb, state.facts) === undefined && !clarify && !majorClarify(this.kb, state.facts)) {
+      ctx.parts.push(...preface, ...notes);
+      this.verdict(ctx, state.facts);
+      ctx.session.lastCheck = { facts: state.facts };
+      return;
+    }
     ctx.parts.push(...preface, render(this.kb.dialog.start, { year: this.kb.notice.year }));
     if (known) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
     if (facts.occupation && facts.level !== undefined && !clarify) ctx.parts.push(...this.composer.openingStatus(facts as Facts & { occupation: string; level: number }));
