@@ -243,6 +243,53 @@ export class Composer {
     return { text, clause: this.kb.notice.ticket.clause, status: "answered" };
   }
 
+  /**
+   * "补考一科多少钱": a retake is paid per subject (三（六）), so the answer is 附件2's per-subject figure, not a total;
+   * a subject named with a level gets that level's figure.
+   */
+  retakeFee(q: Query): Answer {
+    const clause = `${this.kb.notice.retake.clause}、${this.kb.fees.clause}`;
+    if (q.subject) return { text: `${this.t("fee_retake_intro")}${this.fee(q).text}`, clause, status: "answered" };
+    const s = this.kb.fees.subjects;
+    const rows = this.kb.fees.tables.flatMap((t) => t.rows);
+    const figure = (key: "theory" | "skill" | "review") => [...new Set(rows.map((r) => r[key]).filter((x): x is number => x !== null))].join("/");
+    const review = reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、");
+    const list = this.t("fee_retake_list", { theory: s.theory, skill: s.skill, review: s.review, theoryFee: figure("theory"), skillFee: figure("skill"), reviewFee: figure("review"), reviewLevels: review });
+    return { text: `${this.t("fee_retake_intro")}${list}`, clause, status: "answered" };
+  }
+
+  /**
+   * "学生可以报吗", asked in general: what 附件1 says about students — the conditions that take 应届 (在读应届毕业生,
+   * counted as graduates) and those open to students still at school — before any self-check.
+   */
+  students(q: Query): Answer {
+    const clause = this.kb.conditionsClause;
+    const occupations = q.occupation ? [q.occupation] : [...this.kb.rules.keys()];
+    const seen = new Map<string, { levels: Set<number>; text: string; current: boolean }>();
+    for (const occupation of occupations) {
+      for (const [level, conditions] of this.kb.rules.get(occupation)!.levels) {
+        if (!offeredLevels(this.kb, occupation).includes(level)) continue;
+        for (const c of conditions) {
+          const status = c.rule.education?.status;
+          if (!status || !(status.includes("应届") || status.includes("在读"))) continue;
+          const item = seen.get(c.id) ?? { levels: new Set<number>(), text: c.text, current: status.includes("在读") };
+          item.levels.add(level);
+          seen.set(c.id, item);
+        }
+      }
+    }
+    const label = (levels: Set<number>) => [...levels].sort((a, b) => b - a).map((l) => levelLabel(this.kb, l)).join("、");
+    const items = [...seen.values()];
+    const list = items.map((c, i) => `${i + 1}. ${label(c.levels)}：${c.text.replace(/。$/, "")}`).join("\n");
+    const current = items.filter((c) => c.current).map((c) => label(c.levels)).join("、");
+    const what = q.occupation ? this.what(q) : "";
+    return {
+      text: [this.t("students_intro", { what }), list, this.t(current ? "students_note" : "students_note_none", { current }), this.t("conditions_offer_check")].join("\n"),
+      clause,
+      status: "answered",
+    };
+  }
+
   /** Whether a subject passed `yearsAgo` is still kept for a retake (三（六）: kept N years, one retake within them). */
   retakeValidity(yearsAgo: number, when: string): Answer {
     const keep = this.kb.notice.retake.keepYears;

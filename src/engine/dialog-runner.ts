@@ -411,7 +411,7 @@ export class DialogRunner {
       return;
     }
     ctx.parts.push(...preface, render(this.kb.dialog.start, { year: this.kb.notice.year }));
-    if (known) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
+    if (known && describeFacts(this.kb, facts)) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
     if (facts.occupation && facts.level !== undefined && !clarify) ctx.parts.push(...this.composer.openingStatus(facts as Facts & { occupation: string; level: number }));
     ctx.clause = this.kb.conditionsClause;
     if (clarify) return this.askBack(ctx, state, clarify);

@@ -407,6 +407,10 @@ export class Engine {
         return this.composer.evaluation(q);
       case "not_in_plan":
         return this.composer.notInPlan(e.unknownOccupation!);
+      case "retake_fee":
+        return this.composer.retakeFee(q);
+      case "students":
+        return this.composer.students(q);
       default:
         return undefined;
     }
@@ -463,7 +467,7 @@ export class Engine {
       else delete s.track;
     }
     if (q.level !== undefined) s.level = q.level;
-    if (intent !== "none") s.lastIntent = intent;
+    if (intent !== "none") s.lastIntent = this.routes.find((r) => r.then === intent && r.topic)?.topic ?? intent;
   }
 
   private fallback(ctx: TurnContext): void {

@@ -342,9 +342,9 @@ function crossCheck(kb: Knowledge, problems: Problem[], dir: string): void {
     if (intentIds.has(intent.intent)) problems.push({ file: "intents/", path: intent.intent, message: `意图 "${intent.intent}" 定义了多次` });
     intentIds.add(intent.intent);
   }
-  const routable = new Set([...intentIds, "none", "not_in_plan", "eligibility_dialog", "overview", "next_exam", "month_list", "id_documents", "evaluation"]);
+  const routable = new Set([...intentIds, "none", "not_in_plan", "eligibility_dialog", "overview", "next_exam", "month_list", "id_documents", "evaluation", "retake_fee", "students"]);
   kb.routes.forEach((r, i) => {
-    for (const intent of [r.then, ...(r.intent ?? [])]) {
+    for (const intent of [r.then, ...(r.intent ?? []), ...(r.topic ? [r.topic] : [])]) {
       if (!routable.has(intent)) problems.push({ file: `intents/${ROUTING_FILE}`, path: `routes.${i}`, message: `未知意图 "${intent}"` });
     }
   });

@@ -267,6 +267,8 @@ export const RoutingFile = z.strictObject({
         text: Pattern.optional(),
         notText: Pattern.optional(),
         then: z.string().regex(/^[a-z_]+$/, "intent 只能用小写字母和下划线"),
+        /** The topic a follow-up continues after this answer (a retake's fee belongs to retakes: "能补几次"). */
+        topic: z.string().regex(/^[a-z_]+$/).optional(),
       }),
     )
     .min(1),
