@@ -171,16 +171,18 @@ export function parseAnswer(deps: DialogDeps, field: AskField, text: string, f: 
     case "yearsInField": {
       const y = parseYears(text, kb);
       if (!y.ok) return { ok: false };
-      // "差不多十年了": just over or just under is what the notice's "满10年" turns on, so it is asked.
-      const about = /差不多\s*([\d一二两三四五六七八九十]+)\s*年/u.exec(text);
-      if (about && !/多|半|个月/.test(text.slice(about.index + about[0].length, about.index + about[0].length + 1))) {
-        const n = parseNumber(about[1]);
-        if (Number.isFinite(n) && n > 0) return { ok: true, value: {}, clarify: yearsClarify(kb, n, text) };
-      }
       // "大概7年吧，不过我是做保洁的": the years belong to the job named, read as anywhere else.
       const job = f.occupation && y.value > 0 ? readJob(kb, e(), f.occupation) : undefined;
       if (job?.kind === "other") return { ok: true, value: { yearsInField: 0 }, note: jobNote(kb, job.said, f.occupation!, y.value) };
       if (job?.kind === "ask") return { ok: true, value: {}, clarify: jobClarify(kb, job, y.value) };
+      // "差不多十年了": just over or just under is what the notice's "满10年" turns on, so it is asked — only when the
+      // number is one of the occupation's thresholds.
+      const about = /差不多\s*([\d一二两三四五六七八九十]+)\s*年/u.exec(text);
+      if (about && f.occupation && !/多|半|个月/.test(text.slice(about.index + about[0].length, about.index + about[0].length + 1))) {
+        const n = parseNumber(about[1]);
+        const thresholds = [...(kb.rules.get(f.occupation)?.levels.values() ?? [])].flat().flatMap((c) => [c.rule.years, c.rule.certificate?.yearsSince]);
+        if (Number.isFinite(n) && n > 0 && thresholds.includes(n)) return { ok: true, value: {}, clarify: yearsClarify(kb, n, text) };
+      }
       return { ok: true, value: { yearsInField: y.value } };
     }
     case "age": {
