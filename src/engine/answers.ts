@@ -14,7 +14,8 @@ import {
   reviewLevels,
   tracksOf,
 } from "../knowledge/facts.js";
-import { allMaterials, checkLevel, conditionMaterials, isRelatedJob, listsFor, result, suggest, type Facts } from "../eligibility/rules.js";
+import { allMaterials, conditionMaterials, isRelatedJob, listsFor, type Facts } from "../eligibility/rules.js";
+import { Verdicts } from "../eligibility/verdict.js";
 
 /** What a question is about, after conversation context has filled the gaps. */
 export interface Query {
@@ -474,70 +475,31 @@ export class Composer {
     return this.schedule(q);
   }
 
+  /** The eligibility verdict and what an opening message settles: worded in src/eligibility/verdict.ts. */
+  private verdictWords?: Verdicts;
+  private get verdicts(): Verdicts {
+    return (this.verdictWords ??= new Verdicts({
+    kb: this.kb,
+    t: (key, vars) => this.t(key, vars),
+    what: (q) => this.what(q),
+    monthsOf: (o, tr, l) => this.monthsOf(o, tr, l),
+    offeredText: (o, tr) => this.offeredText(o, tr),
+    }));
+  }
+
   /** One-shot eligibility verdict from what the question says; undefined when a dialog must ask more. */
   eligibilityVerdict(f: Facts & { occupation: string; level: number }): Answer | undefined {
-    const tracks = tracksOf(this.kb, f.occupation);
-    const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
-    if (checkLevel(this.kb, { ...f, track }, false).status === "unknown") return undefined;
-    const r = result(this.kb, { ...f, track }, false);
-    const clause = r.clause;
-    const what = this.what({ occupation: f.occupation, track });
-    const level = levelLabel(this.kb, f.level);
-    if (r.reason) {
-      return { text: this.t("elig_not_offered", { reason: r.reason, offered: this.offeredText(f.occupation, track) }), clause, status: "answered" };
-    }
-    if (r.eligible) {
-      const c = r.conditions[0];
-      const months = this.monthsOf(f.occupation, track, f.level);
-      return {
-        text: [
-          this.t("elig_yes", { what, level, condition: c.text }),
-          this.t("elig_materials", { list: r.materials.join("；") }),
-          this.t("elig_fee", { total: r.fee?.total ?? "—", months }),
-        ].join("\n"),
-        clause,
-        status: "answered",
-      };
-    }
-    // One line per distinct shortfall: conditions that lack the same thing are not repeated.
-    const lines = [...new Set(r.gaps.map((g) => g.missing.join("，")))];
-    const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
-    const suggestion = r.suggestion
-      ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: this.monthsOf(f.occupation, track, r.suggestion.level), fee: r.suggestion.fee ?? "—" })
-      : `${this.t("elig_no_suggest", { what })}${this.t("elig_other_levels")}`;
-    return { text: [this.t("elig_no", { what, level }), this.t("elig_gaps", { list: `\n${gaps}` }), suggestion].join("\n"), clause, status: "answered" };
+    return this.verdicts.eligibilityVerdict(f);
   }
 
   /** Without a level: the highest level the facts given so far reach, or what the lowest offered level still needs. */
   assess(f: Facts & { occupation: string }): string {
-    const what = this.what(f);
-    const s = suggest(this.kb, f, true);
-    if (s) return this.t("elig_suggest", { what, level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" });
-    const lowest = offeredLevels(this.kb, f.occupation, f.track)[0];
-    const r = result(this.kb, { ...f, level: lowest }, true);
-    const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
-    return this.t("elig_lowest", { what, level: levelLabel(this.kb, lowest), list });
+    return this.verdicts.assess(f);
   }
 
-  /**
-   * What an opening message already settles before the dialog asks the rest: the conditions it rules out, and a
-   * lower level it already qualifies for ("高职电子商务专业应届生能报三级吗" → 四级 already).
-   */
+  /** What an opening message already settles before the dialog asks the rest. */
   openingStatus(f: Facts & { occupation: string; level: number }): string[] {
-    const lc = checkLevel(this.kb, f, false);
-    const lines: string[] = [];
-    const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").flatMap((c) => c.gaps))];
-    if (gaps.length) {
-      lines.push(this.t("dialog_unmet", { list: gaps.join("；") }));
-      // "不是相关专业毕业的能考四级吗": the conditions still open, so the candidate sees the other ways in.
-      const open = lc.checks.filter((c) => c.status === "unknown").map((c, i) => `${i + 1}. ${c.condition.text.replace(/。$/, "")}`);
-      if (open.length) lines.push(this.t("dialog_open", { list: `\n${open.join("\n")}` }));
-    }
-    const s = suggest(this.kb, f, false);
-    if (s && s.level !== f.level) {
-      lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" }));
-    }
-    return lines;
+    return this.verdicts.openingStatus(f);
   }
 
 }
