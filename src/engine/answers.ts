@@ -14,12 +14,8 @@ import {
   reviewLevels,
   tracksOf,
 } from "../knowledge/facts.js";
-import { allMaterials, checkLevel, conditionMaterials, isRelatedJob, listsFor, majorListed, result, suggest, type Facts } from "../eligibility/rules.js";
-
-/** Routes (alternative conditions) a negative verdict lists at most, the nearest first. */
-const MAX_ROUTES = 3;
-/** A negative verdict's length it keeps under by listing fewer routes (with the facts line before it, under 300). */
-const VERDICT_CHARS = 215;
+import { allMaterials, conditionMaterials, isRelatedJob, listsFor, type Facts } from "../eligibility/rules.js";
+import { Verdicts } from "../eligibility/verdict.js";
 
 /** What a question is about, after conversation context has filled the gaps. */
 export interface Query {
@@ -248,6 +244,53 @@ export class Composer {
     return { text, clause: this.kb.notice.ticket.clause, status: "answered" };
   }
 
+  /**
+   * "补考一科多少钱": a retake is paid per subject (三（六）), so the answer is 附件2's per-subject figure, not a total;
+   * a subject named with a level gets that level's figure.
+   */
+  retakeFee(q: Query): Answer {
+    const clause = `${this.kb.notice.retake.clause}、${this.kb.fees.clause}`;
+    if (q.subject) return { text: `${this.t("fee_retake_intro")}${this.fee(q).text}`, clause, status: "answered" };
+    const s = this.kb.fees.subjects;
+    const rows = this.kb.fees.tables.flatMap((t) => t.rows);
+    const figure = (key: "theory" | "skill" | "review") => [...new Set(rows.map((r) => r[key]).filter((x): x is number => x !== null))].join("/");
+    const review = reviewLevels(this.kb).map((l) => levelLabel(this.kb, l)).join("、");
+    const list = this.t("fee_retake_list", { theory: s.theory, skill: s.skill, review: s.review, theoryFee: figure("theory"), skillFee: figure("skill"), reviewFee: figure("review"), reviewLevels: review });
+    return { text: `${this.t("fee_retake_intro")}${list}`, clause, status: "answered" };
+  }
+
+  /**
+   * "学生可以报吗", asked in general: what 附件1 says about students — the conditions that take 应届 (在读应届毕业生,
+   * counted as graduates) and those open to students still at school — before any self-check.
+   */
+  students(q: Query): Answer {
+    const clause = this.kb.conditionsClause;
+    const occupations = q.occupation ? [q.occupation] : [...this.kb.rules.keys()];
+    const seen = new Map<string, { levels: Set<number>; text: string; current: boolean }>();
+    for (const occupation of occupations) {
+      for (const [level, conditions] of this.kb.rules.get(occupation)!.levels) {
+        if (!offeredLevels(this.kb, occupation).includes(level)) continue;
+        for (const c of conditions) {
+          const status = c.rule.education?.status;
+          if (!status || !(status.includes("应届") || status.includes("在读"))) continue;
+          const item = seen.get(c.id) ?? { levels: new Set<number>(), text: c.text, current: status.includes("在读") };
+          item.levels.add(level);
+          seen.set(c.id, item);
+        }
+      }
+    }
+    const label = (levels: Set<number>) => [...levels].sort((a, b) => b - a).map((l) => levelLabel(this.kb, l)).join("、");
+    const items = [...seen.values()];
+    const list = items.map((c, i) => `${i + 1}. ${label(c.levels)}：${c.text.replace(/。$/, "")}`).join("\n");
+    const current = items.filter((c) => c.current).map((c) => label(c.levels)).join("、");
+    const what = q.occupation ? this.what(q) : "";
+    return {
+      text: [this.t("students_intro", { what }), list, this.t(current ? "students_note" : "students_note_none", { current }), this.t("conditions_offer_check")].join("\n"),
+      clause,
+      status: "answered",
+    };
+  }
+
   /** Whether a subject passed `yearsAgo` is still kept for a retake (三（六）: kept N years, one retake within them). */
   retakeValidity(yearsAgo: number, when: string): Answer {
     const keep = this.kb.notice.retake.keepYears;
@@ -432,124 +475,31 @@ export class Composer {
     return this.schedule(q);
   }
 
+  /** The eligibility verdict and what an opening message settles: worded in src/eligibility/verdict.ts. */
+  private verdictWords?: Verdicts;
+  private get verdicts(): Verdicts {
+    return (this.verdictWords ??= new Verdicts({
+    kb: this.kb,
+    t: (key, vars) => this.t(key, vars),
+    what: (q) => this.what(q),
+    monthsOf: (o, tr, l) => this.monthsOf(o, tr, l),
+    offeredText: (o, tr) => this.offeredText(o, tr),
+    }));
+  }
+
   /** One-shot eligibility verdict from what the question says; undefined when a dialog must ask more. */
   eligibilityVerdict(f: Facts & { occupation: string; level: number }): Answer | undefined {
-    const tracks = tracksOf(this.kb, f.occupation);
-    const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
-    if (checkLevel(this.kb, { ...f, track }, false).status === "unknown") return undefined;
-    const r = result(this.kb, { ...f, track }, false);
-    const clause = r.clause;
-    const what = this.what({ occupation: f.occupation, track });
-    const level = levelLabel(this.kb, f.level);
-    if (r.reason) {
-      return { text: this.t("elig_not_offered", { reason: r.reason, offered: this.offeredText(f.occupation, track) }), clause, status: "answered" };
-    }
-    if (r.eligible) {
-      const c = r.conditions[0];
-      const months = this.monthsOf(f.occupation, track, f.level);
-      return {
-        text: [
-          this.t("elig_yes", { what, level, condition: c.text }),
-          this.t("elig_materials", { list: r.materials.join("；") }),
-          this.t("elig_fee", { total: r.fee?.total ?? "—", months }),
-        ].join("\n"),
-        clause,
-        status: "answered",
-      };
-    }
-    // The conditions are alternatives: each route's shortfall, the one nearest to the person first (fewest things
-    // missing; one that builds on a certificate or schooling they have before one that does not), one line per
-    // distinct shortfall. A route that needs a school type or program the person cannot have (another school than
-    // the one they said, schooling they said they have none of) is left out while another route remains.
-    const checks = checkLevel(this.kb, { ...f, track }, false).checks.filter((c) => c.status === "unmet");
-    const e = f.education;
-    const outOfReach = (c: (typeof checks)[number]) => {
-      const need = c.condition.rule.education;
-      if (!need) return false;
-      if (e === null) return true;
-      return Boolean((e?.school && !need.schools.includes(e.school)) || (need.programs && e?.program !== undefined && (e.program === null || !need.programs.includes(e.program))));
-    };
-    const builds = (c: (typeof checks)[number]) => (c.condition.rule.certificate && f.certificate) || (c.condition.rule.education && e) ? 0 : 1;
-    // A major the notice does not list for the school: not ruled out (the lists end in 等), but no nearer.
-    const unlisted = (c: (typeof checks)[number]) =>
-      c.condition.rule.education?.relatedMajor && e?.school && e.major && !majorListed(this.kb, f.occupation, e.school, e.major) ? 1 : 0;
-    // How far a route is: the years still to wait, and a year for each other thing missing.
-    const distance = (c: (typeof checks)[number]) => {
-      const rule = c.condition.rule;
-      const shorts = [
-        rule.years !== undefined ? rule.years - (f.yearsInField ?? 0) : 0,
-        rule.certificate?.yearsSince !== undefined && f.certificate ? rule.certificate.yearsSince - (f.certificate.yearsInFieldSince ?? 0) : 0,
-        rule.certificate?.yearsHeld !== undefined && f.certificate ? rule.certificate.yearsHeld - (f.certificate.yearsHeld ?? 0) : 0,
-      ].filter((y) => y > 0);
-      return shorts.reduce((sum, y) => sum + y, 0) + Math.max(0, c.gaps.length - shorts.length);
-    };
-    const ranked = checks
-      .map((c, i) => ({ c, i, far: outOfReach(c) ? 1 : 0 }))
-      .sort((a, b) => a.far - b.far || unlisted(a.c) - unlisted(b.c) || a.c.gaps.length - b.c.gaps.length || distance(a.c) - distance(b.c) || builds(a.c) - builds(b.c) || a.i - b.i);
-    const reachable = ranked.filter((x) => !x.far);
-    const shown = reachable.length ? reachable : ranked;
-    // "取得四级证书后，您的大专学历即可用于三级": a route whose schooling part the person already meets says so.
-    const line = (c: (typeof checks)[number]) => {
-      const has = c.condition.rule.education && e?.school && !outOfReach(c) && !c.gaps.some((g) => g.includes(e.school!) || /学历|毕业|专业|学校|班|在读/.test(g));
-      return `${c.gaps.join("，")}${has ? this.t("elig_route_has_education", { school: e!.school! }) : ""}`;
-    };
-    // Routes lacking the same thing are one line (the nearest one's).
-    // A route lacking all that a nearer one lacks, and more, is no nearer in any way: not listed.
-    const kept: (typeof shown)[number][] = [];
-    for (const x of shown) if (!kept.some((k) => k.c.gaps.every((g) => x.c.gaps.includes(g)) && x.c.gaps.length > k.c.gaps.length)) kept.push(x);
-    const firsts = new Map<string, string>();
-    for (const x of kept) if (!firsts.has(x.c.gaps.join("，"))) firsts.set(x.c.gaps.join("，"), line(x.c));
-    const all = [...firsts.values()];
-    const suggestion = r.suggestion
-      ? this.t("elig_suggest", { what, level: r.suggestion.levelName, months: this.monthsOf(f.occupation, track, r.suggestion.level), fee: r.suggestion.fee ?? "—" })
-      : `${this.t("elig_no_suggest", { what })}${this.t("elig_other_levels")}`;
-    const compose = (n: number) => {
-      const lines = all.slice(0, n);
-      const hidden = new Set(ranked.map((x) => x.c.gaps.join("，"))).size - lines.length;
-      const gaps = lines.map((g, i) => (lines.length > 1 ? `${i + 1}. ${g}` : g)).join("\n");
-      return [
-        this.t("elig_no", { what, level }),
-        this.t(lines.length > 1 ? "elig_gaps" : "elig_gap", { list: lines.length > 1 ? `\n${gaps}` : gaps }),
-        ...(hidden > 0 ? [this.t("elig_routes_hidden", { count: hidden })] : []),
-        suggestion,
-      ].join("\n");
-    };
-    // As many routes as fit a phone screen (VERDICT_CHARS), the nearest at least.
-    let n = Math.min(all.length, MAX_ROUTES);
-    while (n > 1 && compose(n).length > VERDICT_CHARS) n--;
-    return { text: compose(n), clause, status: "answered" };
+    return this.verdicts.eligibilityVerdict(f);
   }
 
   /** Without a level: the highest level the facts given so far reach, or what the lowest offered level still needs. */
   assess(f: Facts & { occupation: string }): string {
-    const what = this.what(f);
-    const s = suggest(this.kb, f, true);
-    if (s) return this.t("elig_suggest", { what, level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" });
-    const lowest = offeredLevels(this.kb, f.occupation, f.track)[0];
-    const r = result(this.kb, { ...f, level: lowest }, true);
-    const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
-    return this.t("elig_lowest", { what, level: levelLabel(this.kb, lowest), list });
+    return this.verdicts.assess(f);
   }
 
-  /**
-   * What an opening message already settles before the dialog asks the rest: the conditions it rules out, and a
-   * lower level it already qualifies for ("高职电子商务专业应届生能报三级吗" → 四级 already).
-   */
+  /** What an opening message already settles before the dialog asks the rest. */
   openingStatus(f: Facts & { occupation: string; level: number }): string[] {
-    const lc = checkLevel(this.kb, f, false);
-    const lines: string[] = [];
-    const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").flatMap((c) => c.gaps))];
-    if (gaps.length) {
-      lines.push(this.t("dialog_unmet", { list: gaps.join("；") }));
-      // "不是相关专业毕业的能考四级吗": the conditions still open, so the candidate sees the other ways in.
-      const open = lc.checks.filter((c) => c.status === "unknown").map((c, i) => `${i + 1}. ${c.condition.text.replace(/。$/, "")}`);
-      if (open.length) lines.push(this.t("dialog_open", { list: `\n${open.join("\n")}` }));
-    }
-    const s = suggest(this.kb, f, false);
-    if (s && s.level !== f.level) {
-      lines.push(this.t("dialog_already", { what: this.what(f), level: s.levelName, months: this.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" }));
-    }
-    return lines;
+    return this.verdicts.openingStatus(f);
   }
 
 }

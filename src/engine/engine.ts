@@ -100,6 +100,7 @@ export class NoticeEngine {
   private readonly continuations: Map<string, Set<string>>;
   private traditional?: (reply: string) => string;
   private readonly now: () => number;
+  private readonly routes: (Knowledge["routes"][number] & { re?: RegExp; notRe?: RegExp })[];
 
   constructor(readonly kb: Knowledge, options: EngineOptions = {}, private readonly links?: NoticeLinks) {
     this.queues = links?.queues ?? new Map();
@@ -112,6 +113,7 @@ export class NoticeEngine {
     this.understander = new Understander(kb);
     this.composer = new Composer(kb);
     this.canned = new Map(kb.answers.map((a) => [a.id, a]));
+    this.routes = kb.routes.map((r) => ({ ...r, re: r.text ? new RegExp(r.text, "u") : undefined, notRe: r.notText ? new RegExp(r.notText, "u") : undefined }));
     this.continuations = new Map(kb.intents.map((i) => [i.intent, new Set(i.continues ?? [])]));
     for (const i of kb.intents) {
       if (!this.canned.has(i.intent) && !(PARAMETRIC_INTENTS as readonly string[]).includes(i.intent)) {
@@ -337,18 +339,13 @@ export class NoticeEngine {
     }
     // "今年有人工智能训练师的认定吗": an occupation the plan does not have.
     if (e.unknownOccupation && !e.occupation && !e.track && ctx.intent !== "eligibility_dialog") ctx.intent = "not_in_plan";
-    const asksPlan = ["schedule", "levels", "occupations", "overview", "month_list"].includes(ctx.intent!);
-    // A month in a question about the plan, not about the candidate ("今年6月毕业" is about them).
-    const aboutPlan = asksPlan || (ctx.intent === "eligibility" && !personal);
-    if (aboutPlan && e.month !== undefined && !e.occupation) ctx.intent = "month_list"; // "九月份有哪些认定", "8月份有啥可以报的"
-    else if (aboutPlan && e.month !== undefined && e.level !== undefined) ctx.intent = "schedule"; // "4月有直播销售员四级吗", "电子商务师一级10月能考吗"
-    else if (ctx.intent === "schedule" && e.future && !e.occupation && e.level === undefined) ctx.intent = "next_exam"; // "2025年的考试计划"
-    else if (ctx.intent === "materials" && e.residency.length && !e.occupation) ctx.intent = "id_documents"; // "大陆考生要带什么"
-    else if (ctx.intent === "levels" && e.subject && !e.occupation) ctx.intent = "evaluation"; // "哪些级别要考综合评审"
-    else if (ctx.intent === "eligibility" && e.residency.length && !personal) ctx.intent = "id_documents"; // "我是香港人，能报考吗"
-    else if (ctx.intent === "eligibility" && e.age !== undefined && !e.occupation && !ctx.session.occupation && e.years === undefined && !e.certificate && !e.school) {
-      ctx.intent = "conditions"; // "16岁可以考吗": the conditions that are about age
-    }
+    // The rest is data: intents/routing.yaml, first matching route wins.
+    const present = presentEntities(e);
+    if (personal) present.add("personal");
+    if (ctx.session.occupation) present.add("sessionOccupation");
+    if (ctx.session.dialog) present.add("dialog");
+    const route = this.routes.find((r) => routeMatches(r, ctx.intent!, present, u.norm.text));
+    if (route) ctx.intent = route.then;
     return next();
   };
 
@@ -496,6 +493,10 @@ export class NoticeEngine {
         return this.composer.evaluation(q);
       case "not_in_plan":
         return this.composer.notInPlan(e.unknownOccupation!);
+      case "retake_fee":
+        return this.composer.retakeFee(q);
+      case "students":
+        return this.composer.students(q);
       default:
         return undefined;
     }
@@ -552,7 +553,7 @@ export class NoticeEngine {
       else delete s.track;
     }
     if (q.level !== undefined) s.level = q.level;
-    if (intent !== "none") s.lastIntent = intent;
+    if (intent !== "none") s.lastIntent = this.routes.find((r) => r.then === intent && r.topic)?.topic ?? intent;
   }
 
   private fallback(ctx: TurnContext): void {
@@ -571,6 +572,21 @@ export class NoticeEngine {
     ctx.intent = "fallback";
     ctx.status = "fallback";
   }
+}
+
+/** Whether a route of intents/routing.yaml applies to a message (see the file's header). */
+export function routeMatches(
+  r: Knowledge["routes"][number] & { re?: RegExp; notRe?: RegExp },
+  intent: string,
+  present: Set<string>,
+  text: string,
+): boolean {
+  if (r.intent && !r.intent.includes(intent)) return false;
+  if (r.has && !r.has.every((n) => present.has(n))) return false;
+  if (r.lacks && r.lacks.some((n) => present.has(n))) return false;
+  if (r.re && !r.re.test(text)) return false;
+  if (r.notRe && r.notRe.test(text)) return false;
+  return true;
 }
 
 /** Every text of the knowledge base a reply can quote. */

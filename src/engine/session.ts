@@ -26,6 +26,8 @@ export interface Session {
   facts?: Facts;
   /** The year of an older notice the conversation is about ("2023年…几月考"), for a follow-up such as "那三级呢". */
   year?: number;
+  /** The last finished self-check (all its facts and the field answered last), for a correction after its verdict. */
+  lastCheck?: { facts: Facts; answered?: string[] };
   updatedAt: number;
 }
 

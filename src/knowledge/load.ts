@@ -10,10 +10,12 @@ import {
   ContactsFile,
   DialogFile,
   EvaluationFile,
+  EverydayFile,
   FeesFile,
   IntentsFile,
   LexiconFile,
   MaterialsFile,
+  RoutingFile,
   NoticeFile,
   OccupationsFile,
   PlanFile,
@@ -102,6 +104,10 @@ export interface Knowledge {
   replies: Record<string, string>;
   dialog: z.infer<typeof DialogFile>;
   intents: z.infer<typeof IntentsFile>["intents"];
+  /** How the engine settles an intent after understanding (intents/routing.yaml), in order. */
+  routes: z.infer<typeof RoutingFile>["routes"];
+  /** Everyday names of jobs and majors (knowledge/common/everyday.yaml), only those the notice lists. */
+  everyday: z.infer<typeof EverydayFile>;
 }
 
 const NOTICE_FILES = {
@@ -215,8 +221,10 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
   const lexicon = readYaml(join(commonDir, "lexicon.yaml"), LexiconFile, problems);
   const replies = readYaml(join(commonDir, "replies.yaml"), RepliesFile, problems);
   const dialog = readYaml(join(commonDir, "dialog.yaml"), DialogFile, problems);
+  const everyday = readYaml(join(commonDir, "everyday.yaml"), EverydayFile, problems);
   const intents: z.infer<typeof IntentsFile>["intents"] = [];
-  for (const f of existsSync(intentsDir) ? readdirSync(intentsDir).filter((n) => /\.ya?ml$/.test(n)).sort() : []) {
+  const routing = existsSync(join(intentsDir, ROUTING_FILE)) ? readYaml(join(intentsDir, ROUTING_FILE), RoutingFile, problems) : { routes: [] };
+  for (const f of existsSync(intentsDir) ? readdirSync(intentsDir).filter((n) => /\.ya?ml$/.test(n) && n !== ROUTING_FILE).sort() : []) {
     const data = readYaml(join(intentsDir, f), IntentsFile, problems);
     if (data) intents.push(...data.intents);
   }
@@ -253,10 +261,25 @@ export function loadKnowledge(options: LoadOptions = {}): Knowledge {
     replies: replies!.replies,
     dialog: dialog!,
     intents,
+    everyday: everyday!,
+    routes: routing?.routes ?? [],
   };
+  kb.everyday = noticeNames(kb, everyday!);
   crossCheck(kb, problems, dir);
   if (problems.length) throw new KnowledgeError(problems);
   return kb;
+}
+
+/** The routes of intents/ (not an intents file). */
+export const ROUTING_FILE = "routing.yaml";
+
+/** The everyday lexicon narrowed to the names this notice lists (a name of another year's notice is dropped). */
+function noticeNames(kb: Knowledge, e: z.infer<typeof EverydayFile>): z.infer<typeof EverydayFile> {
+  const jobs = new Set([...kb.rules.values()].flatMap((r) => [r.occupation, ...r.relatedOccupations]));
+  const majors = new Set([...kb.rules.values()].flatMap((r) => r.majorLists.flatMap((l) => l.majors)));
+  const narrow = (map: Record<string, string[]>, known: Set<string>) =>
+    Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.filter((n) => known.has(n))]).filter(([, v]) => v.length));
+  return { ...e, jobs: narrow(e.jobs, jobs), majors: narrow(e.majors, majors) };
 }
 
 const rel = (dir: string, file: string) => relative(ROOT, join(dir, file));
@@ -377,4 +400,10 @@ function crossCheck(kb: Knowledge, problems: Problem[], dir: string): void {
     if (intentIds.has(intent.intent)) problems.push({ file: "intents/", path: intent.intent, message: `意图 "${intent.intent}" 定义了多次` });
     intentIds.add(intent.intent);
   }
+  const routable = new Set([...intentIds, "none", "not_in_plan", "eligibility_dialog", "overview", "next_exam", "month_list", "id_documents", "evaluation", "retake_fee", "students"]);
+  kb.routes.forEach((r, i) => {
+    for (const intent of [r.then, ...(r.intent ?? []), ...(r.topic ? [r.topic] : [])]) {
+      if (!routable.has(intent)) problems.push({ file: `intents/${ROUTING_FILE}`, path: `routes.${i}`, message: `未知意图 "${intent}"` });
+    }
+  });
 }

@@ -249,6 +249,17 @@ export const LexiconFile = z.strictObject({
   }),
 });
 
+/**
+ * knowledge/common/everyday.yaml: everyday names of jobs and majors → the notice's names they may mean (names a notice
+ * does not list are ignored, so the file serves every year); jobs on no list; words for being at school.
+ */
+export const EverydayFile = z.strictObject({
+  jobs: z.record(z.string().min(1), z.array(Text).min(1)),
+  otherJobs: z.array(Text),
+  majors: z.record(z.string().min(1), z.array(Text).min(1)),
+  studying: z.array(Text),
+});
+
 export const RepliesFile = z.strictObject({ replies: z.record(z.string(), Text) });
 
 const Keyword = z.union([
@@ -268,6 +279,30 @@ export const IntentsFile = z.strictObject({
         /** Intents that, right after this one and naming nothing new, continue it ("补考…" then "费用怎么算"). */
         continues: z.array(z.string()).optional(),
         examples: z.array(Text).min(1),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * intents/routing.yaml: the engine's decisions after understanding, as data. A route matches when the intent so far
+ * is one of `intent`, every name of `has` is present and none of `lacks`, and `text` matches (and `notText` does not).
+ */
+export const RoutingFile = z.strictObject({
+  routes: z
+    .array(
+      z.strictObject({
+        name: Text,
+        /** A message this route decides; the tests send it through the engine. */
+        example: Text,
+        intent: z.array(z.string().regex(/^[a-z_]+$/)).min(1).optional(),
+        has: z.array(Text).optional(),
+        lacks: z.array(Text).optional(),
+        text: Pattern.optional(),
+        notText: Pattern.optional(),
+        then: z.string().regex(/^[a-z_]+$/, "intent 只能用小写字母和下划线"),
+        /** The topic a follow-up continues after this answer (a retake's fee belongs to retakes: "能补几次"). */
+        topic: z.string().regex(/^[a-z_]+$/).optional(),
       }),
     )
     .min(1),
@@ -303,4 +338,26 @@ export const DialogFile = z.strictObject({
     >,
   ),
   program_none: Text,
+  /** Clarifying questions (issue 12): wording of the question for each field, its options, and the notes. */
+  clarify: z.strictObject({
+    job: Text,
+    none: Text,
+    major: Text,
+    major_none: Text,
+    major_ask: Text,
+    levelslot: Text,
+    levelslot_certificate: Text,
+    levelslot_target: Text,
+    status: Text,
+    status_final: Text,
+    status_not_final: Text,
+    status_done: Text,
+    years: Text,
+    years_full: Text,
+    years_short: Text,
+    invalid: Text,
+    job_other: Text,
+    corrected: Text,
+    not_open_because: Text,
+  }),
 });

@@ -44,8 +44,12 @@ export interface Entities {
   none: { work: boolean; certificate: boolean; education: boolean };
   /** Intends to work in the field (拟从事), not yet working in it. */
   intending: boolean;
-  /** A job the candidate does that is none of the knowledge base's names ("当厨师6年"). */
+  /** A job the candidate does that is none of the knowledge base's names ("当厨师6年", "做保洁的"). */
   unlistedJob?: string;
+  /** A job named in everyday words (everyday.yaml): what was said and the notice's names it may mean ("送快递"). */
+  job?: { said: string; names: string[] };
+  /** The status was said only in words that do not tell 应届 from 在读 ("还在上学呢"). */
+  statusVague?: boolean;
   /** An occupation named that the plan does not have ("人工智能训练师的认定"). */
   unknownOccupation?: string;
   /** The message speaks of the candidate ("我", "本人"). */
@@ -54,7 +58,7 @@ export interface Entities {
   negatedSchool?: boolean;
 }
 
-type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related" | "withdrawn";
+type Kind = "occupation" | "track" | "level" | "residency" | "subject" | "school" | "program" | "status" | "major" | "related" | "withdrawn" | "job" | "otherjob";
 
 interface Entry {
   alias: string;
@@ -69,8 +73,13 @@ interface Hit extends Entry {
 }
 
 const KIND_RANK: Record<Kind, number> = {
-  occupation: 9, track: 8, school: 7, program: 7, level: 6, related: 5, major: 4, withdrawn: 3.5, subject: 3, residency: 2, status: 1,
+  occupation: 9, track: 8, school: 7, program: 7, level: 6, related: 5, major: 4, withdrawn: 3.5, subject: 3, residency: 2, status: 1, job: 0.5, otherjob: 0.4,
 };
+/** Said after these, a name is what the candidate studied, not their job ("学物流的", "读的是会计那个"). */
+const STUDIED_BEFORE = /(学|读|念|修|学的|读的|专业是|学的是|读的是|念的是)$/;
+/** Holding a level rather than wanting it: "考过一个初级工证书", "手上有个高级工". */
+const POSSESS = /有|取得|拿到|持有|获得|拿了|考过|考了|考下|考到|考出|考取/g;
+const HOLDS = /(?:(?:我|手上|手里|已经|本人|之前|以前)(?:有|持有)|拿到|取得|获得|考过|考下|考到|考出|考取|拿了)(?:了|过)?(?:一个|一张|个|张)?(?:的)?$/;
 
 const NUM = String.raw`(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3}|半)`;
 const CERT_AFTER = /^([（(][^）)]{1,8}[）)])?(的)?(职业资格|职业技能等级|技能等级|资格)?(证书|证)/;
@@ -108,6 +117,8 @@ export class EntityExtractor {
     for (const s of kb.lexicon.schools) add("school", s.school, s.aliases);
     for (const p of kb.lexicon.programs) add("program", p.program, p.aliases);
     for (const s of kb.lexicon.status) add("status", s.status, s.aliases);
+    for (const said of Object.keys(kb.everyday?.jobs ?? {})) add("job", said, []);
+    for (const said of kb.everyday?.otherJobs ?? []) add("otherjob", said, []);
     for (const rules of kb.rules.values()) {
       for (const list of rules.majorLists) for (const m of list.majors) add("major", m, []);
       for (const r of rules.relatedOccupations) add("related", r, rules.relatedOccupationAliases[r] ?? []);
@@ -167,8 +178,9 @@ export class EntityExtractor {
           if (/[哪几每]$/.test(text.slice(Math.max(0, h.start - 1), h.start))) break;
           // "有四级证书" is a certificate held; "想考个初级证" is the level asked about.
           const clause = text.slice(Math.max(0, h.start - 10), h.start).split(/[，,。；;！!？?]/).at(-1)!;
-          const wanted = /(考|报)/.test(clause) && !/(有|取得|拿到|持有|获得|拿了)/.test(clause);
-          if (CERT_AFTER.test(text.slice(h.end, h.end + 9)) && !wanted) {
+          const wanted = /(考|报)/.test(clause.replace(POSSESS, "")) && !/(有|取得|拿到|持有|获得|拿了)/.test(clause);
+          const held = !wanted && HOLDS.test(clause.slice(-8)) && !/^[吗呢么]/.test(text.slice(h.end, h.end + 1));
+          if ((CERT_AFTER.test(text.slice(h.end, h.end + 9)) || held) && !wanted) {
             // The occupation (or related occupation) named with it: "营销员五级证", "电子商务师三级证书".
             const before = hits[i - 1];
             const occupation = before && before.end === h.start && (before.kind === "occupation" || before.kind === "related") ? before.value : undefined;
@@ -191,10 +203,32 @@ export class EntityExtractor {
         case "program":
           out.program ??= h.value as Program;
           break;
-        case "status":
+        case "status": {
           // "在读应届毕业生" is 应届: a final-year student counts as a graduate.
-          if (!out.status || h.value === "应届") out.status = h.value as Status;
+          const vague = (this.kb.everyday?.studying ?? []).includes(h.alias);
+          if (!out.status || h.value === "应届" || (out.statusVague && !vague)) {
+            out.status = h.value as Status;
+            out.statusVague = vague;
+          }
           break;
+        }
+        case "job":
+        case "otherjob": {
+          // "学物流的", "读的是会计那个": what was studied, not a job.
+          const studied = text.startsWith("专业", h.end) || STUDIED_BEFORE.test(text.slice(Math.max(0, h.start - 4), h.start));
+          if (studied) break;
+          if (h.kind === "job" && !out.job) {
+            const names = this.kb.everyday.jobs[h.value] ?? [];
+            out.job = { said: h.value, names };
+            // One related occupation ("送快递" → 邮政和快递服务人员): named as its listed name would be.
+            if (names.length === 1 && !this.kb.rules.has(names[0])) {
+              out.relatedOccupation ??= names[0];
+              if (!out.relatedOccupations.includes(names[0])) out.relatedOccupations.push(names[0]);
+            }
+          }
+          else out.unlistedJob ??= h.value;
+          break;
+        }
         case "major":
           out.major ??= h.value;
           break;
@@ -246,7 +280,12 @@ export class EntityExtractor {
     else if (said && this.kb.lexicon.yearsAgo[said] !== undefined) out.resultYear = { yearsAgo: this.kb.lexicon.yearsAgo[said], said };
     // "今年6月毕业" is 应届, "明年才毕业" still 在读.
     // They say more than a bare 毕业, so they win over it.
-    for (const [status, patterns] of this.statusPatterns) if ((!out.status || out.status === "毕业") && any(patterns)) out.status = status;
+    for (const [status, patterns] of this.statusPatterns) {
+      if ((!out.status || out.status === "毕业" || out.statusVague) && any(patterns)) {
+        out.status = status;
+        out.statusVague = false;
+      }
+    }
     // "三级证书上个月刚拿到": no years since the certificate yet.
     if (out.certificate && out.certificate.years === undefined && any(this.justCertified)) out.certificate.years = 0;
     // "我今年16岁" is about the candidate, not about this year's exams.

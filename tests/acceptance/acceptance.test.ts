@@ -40,10 +40,9 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "没交费能打印准考证吗": the answer says who can print it (已成功缴费的考生), not "no" in so many words;
   // "技师学院预备技师班学生能报二级吗" is taken as the asker's own case and starts the dialog.
   ["faq", "faq-blind15.jsonl", ["b15-042", "b15-069"]],
-  // Facts given over several turns: "说错了，是拿证后干满4年了" (a correction of an earlier answer is not taken),
-  // "我想报直播销售员二级" then a certificate of the occupation (the not-offered level is dropped, not said again),
+  // Facts given over several turns: "我想报直播销售员二级" then a certificate of the occupation (the not-offered level is dropped, not said again),
   // "沒有二級證" while the dialog asks about schooling, and a 大专 major said while it asks the years.
-  ["faq", "faq-blind16.jsonl", ["b16-c03-d", "b16-c13-d", "b16-c18-c", "b16-c19-c"]],
+  ["faq", "faq-blind16.jsonl", ["b16-c13-d", "b16-c18-c", "b16-c19-c"]],
   // "15岁能考直播销售员吗": the dialog asks the level before saying that every 五级 condition needs 16.
   ["faq", "faq-blind17.jsonl", ["b17-024"]],
   // "我做咗電商8年，冇任何證書，可唔可以報電子商務師三級": 8 years are short of 10, but a school route is still open,
