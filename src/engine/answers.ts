@@ -245,6 +245,20 @@ export class Composer {
   }
 
   /**
+   * "照片60KB可以吗", "照片45K行不行": a file size said in the question, measured against the notice's range
+   * (三（二）2); the answer also names the rest of the spec, which a size alone does not settle.
+   */
+  photoSize(text: string): Answer | undefined {
+    const m = /(\d+(?:\.\d+)?)\s*(?:kb|k|千字节|千b)(?![a-z])/i.exec(text);
+    if (!m) return undefined;
+    const kb = Number(m[1]);
+    const p = this.kb.materials.photo;
+    const key = kb < p.minSizeKB ? "photo_size_small" : kb > p.maxSizeKB ? "photo_size_large" : "photo_size_ok";
+    const vars = { size: m[1], min: p.minSizeKB, max: p.maxSizeKB, format: p.format, height: p.minHeightPx, width: p.minWidthPx };
+    return { text: this.t(key, vars), clause: p.clause, status: "answered" };
+  }
+
+  /**
    * "补考一科多少钱": a retake is paid per subject (三（六）), so the answer is 附件2's per-subject figure, not a total;
    * a subject named with a level gets that level's figure.
    */

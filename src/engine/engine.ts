@@ -476,6 +476,9 @@ export class NoticeEngine {
         const yearsAgo = r.year !== undefined ? new Date(this.now()).getFullYear() - r.year : r.yearsAgo!;
         return this.composer.retakeValidity(yearsAgo, r.said);
       }
+      case "photo":
+        // "照片60KB可以吗": the size said, against the spec's range; otherwise the canned answer.
+        return this.composer.photoSize(ctx.u!.norm.text);
       case "admission_ticket":
         // "考前10天能打印准考证吗": counted against the window; otherwise the canned answer.
         return e.daysToExam === undefined ? undefined : this.composer.ticketWindow(e.daysToExam);
