@@ -466,7 +466,8 @@ export class NoticeEngine {
         return this.composer.monthList(q);
       case "fee":
         // "综合评审多少钱": a subject's fee, unless this message names an occupation or level too.
-        return this.composer.fee(e.subject && !e.occupation && e.level === undefined ? { ...q, occupation: undefined, level: undefined } : q);
+        // Right after a fee answer ("费用呢" → "综合评审是多少"), the subject of that occupation and level.
+        return this.composer.fee(e.subject && !e.occupation && e.level === undefined && ctx.session.lastIntent !== "fee" ? { ...q, occupation: undefined, level: undefined } : q);
       case "id_documents":
         return this.composer.idDocuments(q);
       case "retake": {
