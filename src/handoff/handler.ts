@@ -38,6 +38,11 @@ export interface HandoffSessionState {
   fallbacks?: number;
   /** The number of the 转人工 option the last reply offered. */
   handoffOption?: string;
+  /**
+   * Set when this conversation joined the queue (only its own turn can put it there): the queue is read on the turns
+   * of such conversations alone, not on every turn of every conversation. Cleared once the hand-off is over.
+   */
+  inHandoff?: boolean;
 }
 
 const CANCEL = /^(取消|不用了?|算了|不留了?|不需要了?|cancel)[。.!！]*$/i;
@@ -95,7 +100,8 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
     const s = ctx.session as TurnContext["session"] & HandoffSessionState;
     const offered = s.handoffOption;
     delete s.handoffOption;
-    const open = await queue.current(ctx.userId);
+    const open = s.inHandoff ? await queue.current(ctx.userId) : undefined;
+    if (!open) delete s.inHandoff;
     const raw = ctx.text.trim();
     const said = ctx.chosen ?? raw;
 
@@ -142,6 +148,7 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       const online = inHours ? (await setup.presence.online()).length > 0 : false;
       if (inHours && online) {
         const { position } = await queue.open(ctx.userId, ctx.channel);
+        s.inHandoff = true;
         await queue.record(ctx.userId, { at, from: "candidate", text: said });
         say(ctx, t("handoff_queued", { position }));
         await queue.record(ctx.userId, { at: now(), from: "bot", text: ctx.parts.join("\n") });
