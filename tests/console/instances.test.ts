@@ -4,7 +4,7 @@
  * (The second instance is told over Redis pub/sub, standing in for the knowledge registry's bus, and rebuilds its
  * engine on the layer it reads from Redis.)
  */
-import { connect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,17 +21,11 @@ import { ChangeHistory } from "../../src/console/history.js";
 import { consoleRouter } from "../../src/console/router.js";
 import { createStores, type Stores } from "../../src/store/index.js";
 import { sessionCookie } from "./server.js";
+import { redisReachable } from "../store/redis-env.js";
 
 const kb = getKb();
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const up = await new Promise<boolean>((resolve) => {
-  const u = new URL(REDIS);
-  const s = connect(Number(u.port || 6379), u.hostname);
-  s.setTimeout(1_000);
-  s.once("connect", () => (s.destroy(), resolve(true)));
-  s.once("error", () => resolve(false));
-  s.once("timeout", () => (s.destroy(), resolve(false)));
-});
+const up = await redisReachable(REDIS);
 const PREFIX = `test:console-wb:${process.pid}:${Date.now()}:`;
 const TOKEN = "instances-token-0123";
 const config = { CONSOLE_TOKEN: TOKEN, CONSOLE_SECRET: "i".repeat(40) };

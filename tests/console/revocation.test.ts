@@ -2,7 +2,6 @@
  * Logouts and login attempts are kept with the sessions: a logged-out cookie stays refused after a restart (SQLite)
  * and on another instance (two servers on one Redis), and attempts are counted across both.
  */
-import { connect } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { makeEngine } from "../helpers.js";
 import { consoleRouter } from "../../src/console/router.js";
 import { createStores, type Stores } from "../../src/store/index.js";
 import { sessionCookie } from "./server.js";
+import { redisReachable } from "../store/redis-env.js";
 
 const engine = makeEngine();
 const TOKEN = "revocation-test-token-42";
@@ -98,17 +98,7 @@ describe("SQLite: across a restart", () => {
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test:console:${process.pid}:${Date.now()}:`;
-function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
-  });
-}
-const up = await reachable(REDIS_URL);
+const up = await redisReachable(REDIS_URL);
 if (!up && process.env.REQUIRE_REDIS !== "1") console.warn(`[tests/console/revocation] 跳过 Redis：${REDIS_URL} 上没有 redis-server`);
 
 describe.runIf(up || process.env.REQUIRE_REDIS === "1")("Redis: two instances", () => {

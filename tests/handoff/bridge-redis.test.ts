@@ -3,7 +3,6 @@
  * member's stream hears the conversation queued on the first instance, the staff reply sent on the second reaches the
  * candidate's push stream on the first, and the candidate's message is held for staff on either.
  */
-import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { createApp } from "../../src/app.js";
@@ -13,14 +12,10 @@ import { createStores, type Stores } from "../../src/store/index.js";
 import { createHandoff } from "../../src/handoff/setup.js";
 import type { HandoffBridge } from "../../src/handoff/bridge.js";
 import { listen, postJson, type Running } from "../server/listen.js";
+import { redisReachable } from "../store/redis-env.js";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const up = await new Promise<boolean>((resolve) => {
-  const u = new URL(REDIS);
-  const s = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-  const done = (ok: boolean) => (s.destroy(), resolve(ok));
-  s.once("connect", () => done(true)).once("error", () => done(false)).once("timeout", () => done(false));
-});
+const up = await redisReachable(REDIS);
 const PREFIX = `test:handoff-bridge:${process.pid}:${Date.now()}:`;
 const KEY = "integrator-secret-0123456789";
 const STAFF = "staff-token-0123456789";

@@ -1,6 +1,5 @@
 /** The hand-off queue on each store: queueing, places, one winner when two staff take at once, transcripts, callbacks. */
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -9,14 +8,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MemoryDocs, RedisDocs, SqliteDocs, type DocStore } from "../../src/handoff/docs.js";
 import { HandoffQueue, maskPhone } from "../../src/handoff/queue.js";
 import { clock, isStaffed, parseDays, parseHours, shanghaiClock } from "../../src/handoff/hours.js";
+import { redisReachable } from "../store/redis-env.js";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const up = await new Promise<boolean>((resolve) => {
-  const u = new URL(REDIS);
-  const s = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-  const done = (ok: boolean) => (s.destroy(), resolve(ok));
-  s.once("connect", () => done(true)).once("error", () => done(false)).once("timeout", () => done(false));
-});
+const up = await redisReachable(REDIS);
 const requireRedis = process.env.REQUIRE_REDIS === "1";
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-"));

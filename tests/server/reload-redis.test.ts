@@ -3,7 +3,6 @@
  * channel `<prefix>knowledge` and every other instance reloads the folders it names. Two servers on 127.0.0.1, one
  * Redis (127.0.0.1:6379, REDIS_URL overrides), a key and channel prefix of this run only.
  */
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { createApp, type App } from "../../src/app.js";
@@ -12,22 +11,13 @@ import { consoleRouter } from "../../src/console/router.js";
 import { connectRedis, safeUrl, type RedisStores } from "../../src/store/redis.js";
 import { cleanNotices, edit, makeNotice } from "../knowledge/notice-fixture.js";
 import { listen, postJson, type Running } from "./listen.js";
+import { redisReachable } from "../store/redis-env.js";
 
 const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test:reload:${process.pid}:${Date.now()}:`;
 const TOKEN = "reload-redis-token-0123";
 
-const up = await new Promise<boolean>((resolve) => {
-  const u = new globalThis.URL(URL);
-  const socket = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-  const done = (ok: boolean) => {
-    socket.destroy();
-    resolve(ok);
-  };
-  socket.once("connect", () => done(true));
-  socket.once("error", () => done(false));
-  socket.once("timeout", () => done(false));
-});
+const up = await redisReachable(URL);
 if (!up) console.warn(`[tests/server/reload-redis] 跳过：${safeUrl(URL)} 上没有 redis-server`);
 
 interface Instance {

@@ -2,32 +2,19 @@
  * Runs against a real redis-server on 127.0.0.1:6379 (REDIS_URL overrides); `.ci/redis.sh` starts one.
  * Without one the suite is skipped with a message, unless REQUIRE_REDIS=1 (CI), where that is a failure.
  */
-import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { connectRedis, safeUrl, type RedisStores } from "../../src/store/redis.js";
 import { createStores } from "../../src/store/index.js";
 import { makeEngine, say } from "../helpers.js";
 import { EXPECTED_SESSION, entry, sessionStoreContract, unansweredContract } from "./contract.js";
+import { redisReachable } from "./redis-env.js";
 
 const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test:${process.pid}:${Date.now()}:`;
 
-function reachable(url: string): Promise<boolean> {
-  const u = new globalThis.URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
-  });
-}
 
-const up = await reachable(URL);
+const up = await redisReachable(URL);
 const required = process.env.REQUIRE_REDIS === "1";
 if (!up && !required) {
   console.warn(`[tests/store/redis] 跳过：${safeUrl(URL)} 上没有 redis-server（运行 .ci/redis.sh 启动一个；REQUIRE_REDIS=1 时此情况算失败）`);

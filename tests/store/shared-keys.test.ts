@@ -2,7 +2,6 @@
  * The short-lived shared keys (login lockouts, revoked console sessions, 公众号 nonces) in each store: the same
  * behaviour in memory, in SQLite (kept across a restart) and in Redis (shared by two connections, as two instances).
  */
-import { connect } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { Redis } from "ioredis";
 import { MemorySharedKeys, type SharedKeys } from "../../src/store/shared-keys.js";
 import { SqliteDb } from "../../src/store/sqlite.js";
 import { connectRedis, type RedisStores } from "../../src/store/redis.js";
+import { redisReachable } from "./redis-env.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test:shared:${process.pid}:${Date.now()}:`;
@@ -158,17 +158,7 @@ describe("sqlite across a restart", () => {
 
 // === Redis (skipped without a redis-server, as tests/store/redis.test.ts)
 
-function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: u.hostname, port: Number(u.port || 6379), timeout: 500 });
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
-  });
-}
-const up = await reachable(REDIS_URL);
+const up = await redisReachable(REDIS_URL);
 if (!up && process.env.REQUIRE_REDIS !== "1") console.warn(`[tests/store/shared-keys] 跳过 Redis：${REDIS_URL} 上没有 redis-server`);
 
 const opened: RedisStores[] = [];
