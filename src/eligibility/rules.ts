@@ -1,7 +1,7 @@
 /** 附件1 as pure functions: a profile (complete, or partial during a dialog) against the conditions in knowledge/. */
 import type { Condition, Knowledge, MaterialItem, ResolvedRule } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
-import { SCHOOLS } from "../knowledge/schema.js";
+import { PROGRAMS, SCHOOLS } from "../knowledge/schema.js";
 import { feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
 import { formatYears } from "../nlu/normalize.js";
 import type { Profile } from "./profile.js";
@@ -45,6 +45,12 @@ export interface LevelCheck {
   offered: boolean;
   status: "met" | "unmet" | "unknown";
   checks: ConditionCheck[];
+  /**
+   * Met whatever the candidate answers to a question still open, through a different condition for different answers
+   * (五级 at 16: 拟从事 or 从事): the conditions, one per case, in the notice's order. The question is not asked; the
+   * verdict names each case with its materials.
+   */
+  cases?: { field: Field; conditions: Condition[] };
 }
 
 const clean = (major: string) => major.replace(/\s+/g, "").replace(/专业$/, "");
@@ -174,6 +180,27 @@ const majorListLabels = (kb: Knowledge, occupation: string, school?: School) =>
 
 /** Checks every condition of a level; a level the plan does not offer is never met. */
 export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
+  const lc = checkLevelAsIs(kb, f, complete);
+  if (lc.status !== "unknown") return lc;
+  // Before a question is asked: whether its answers can change the verdict. When every answer to one of the open
+  // questions meets the level (by one condition or another), the verdict is established without asking it.
+  const conditions = kb.rules.get(f.occupation)?.levels.get(f.level) ?? [];
+  const fields = [...new Set(lc.checks.filter((c) => c.status === "unknown").flatMap((c) => c.needs))];
+  for (const field of fields) {
+    const met: Condition[] = [];
+    const all = answersTo(kb, f.occupation, conditions, field).every((v) => {
+      const branch = checkLevelAsIs(kb, { ...assign(f, field, v), occupation: f.occupation, level: f.level }, complete);
+      const first = branch.checks.find((c) => c.status === "met")?.condition;
+      if (branch.status !== "met" || !first) return false;
+      if (!met.includes(first)) met.push(first);
+      return true;
+    });
+    if (all) return { ...lc, status: "met", cases: { field, conditions: conditions.filter((c) => met.includes(c)) } };
+  }
+  return lc;
+}
+
+function checkLevelAsIs(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
   const offered = planRows(kb, { occupation: f.occupation, track: f.track, level: f.level }).length > 0;
   const conditions = kb.rules.get(f.occupation)?.levels.get(f.level) ?? [];
   const checks = conditions.map((c) => checkCondition(kb, f.occupation, c, f, complete));
@@ -185,6 +212,58 @@ export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level
         ? "unknown"
         : "unmet";
   return { offered, status, checks };
+}
+
+/**
+ * Every answer to a question that can make a difference to these conditions, as facts: for a number, each side of
+ * every threshold the conditions name (and none, a little, the most); for a choice, every option; for a major, each
+ * listed one and one not listed; for "do you have one", none and one not yet described. A verdict taken over all of
+ * them holds whatever the candidate answers.
+ */
+export function answersTo(kb: Knowledge, occupation: string, conditions: Condition[], field: Field): unknown[] {
+  const rules = conditions.map((c) => c.rule);
+  const around = (ts: (number | undefined)[], most: number) => {
+    const values = new Set<number>([0, 0.5, most]);
+    for (const t of ts) if (t !== undefined) for (const v of [t - 0.01, t, t + 0.01]) if (v >= 0 && v <= most) values.add(v);
+    return [...values];
+  };
+  const years = rules.flatMap((r) => [r.years, r.certificate?.yearsSince]);
+  switch (field) {
+    case "age":
+      return around(rules.map((r) => r.age), 120);
+    case "yearsInField":
+      return around(years, 80);
+    case "certificate.yearsInFieldSince":
+      return around(years, 80);
+    case "certificate.yearsHeld":
+      return around(rules.map((r) => r.certificate?.yearsHeld), 80);
+    case "certificate":
+    case "education":
+      return [null, {}];
+    case "certificate.level":
+      return kb.lexicon.levels.map((l) => l.level);
+    case "certificate.related":
+      return [true, false];
+    case "education.school":
+      return [...SCHOOLS];
+    case "education.program":
+      return [...PROGRAMS, null];
+    case "education.status":
+      return ["毕业", "应届", "在读"];
+    case "education.major": {
+      const listed = new Set(kb.rules.get(occupation)?.majorLists.flatMap((l) => l.majors) ?? []);
+      return [...listed, "\u0000"];
+    }
+  }
+  return [];
+}
+
+/** The facts with one answer given. */
+function assign(f: Facts, field: Field, value: unknown): Facts {
+  const [top, key] = field.split(".") as [keyof Facts, string | undefined];
+  if (!key) return { ...f, [top]: value } as Facts;
+  const inner = (f[top] ?? {}) as Record<string, unknown>;
+  return { ...f, [top]: { ...inner, [key]: value } } as Facts;
 }
 
 /** The materials of a condition for this candidate: of the notice's alternatives, the one for their school type. */
@@ -206,6 +285,12 @@ export function allMaterials(kb: Knowledge, condition: Condition, school?: Schoo
     render(kb.replies.material_photo, { summary: p.summary, format: p.format, min: p.minSizeKB, max: p.maxSizeKB }),
     ...conditionMaterials(condition, school),
   ];
+}
+
+/** What every one of the conditions asks to bring (identity document and photo at least). */
+export function commonMaterials(kb: Knowledge, conditions: Condition[], school?: School): string[] {
+  const lists = conditions.map((c) => allMaterials(kb, c, school));
+  return lists[0].filter((m) => lists.every((l) => l.includes(m)));
 }
 
 export interface EligibilityResult {
@@ -235,7 +320,8 @@ export function evaluate(kb: Knowledge, p: Profile): EligibilityResult {
 export function result(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): EligibilityResult {
   const lc = checkLevel(kb, f, complete);
   const school = f.education?.school;
-  const met = lc.checks.filter((c) => c.status === "met");
+  // Met whatever an open question's answer (lc.cases): each case's condition, the materials common to them.
+  const met = lc.cases ? lc.cases.conditions.map((condition) => ({ condition })) : lc.checks.filter((c) => c.status === "met");
   const row = planRows(kb, { occupation: f.occupation, track: f.track, level: f.level })[0];
   const fee = feeRow(kb, f.occupation, f.level);
   const levelName = levelLabel(kb, f.level);
@@ -250,7 +336,7 @@ export function result(kb: Knowledge, f: Facts & { occupation: string; level: nu
       ? undefined
       : render(kb.replies.not_offered_reason, { year: kb.notice.year, what: `${f.occupation}${f.track ? `（${f.track}）` : ""}`, level: levelName }),
     conditions: met.map((c) => ({ id: c.condition.id, text: c.condition.text, materials: conditionMaterials(c.condition, school) })),
-    materials: eligible ? allMaterials(kb, met[0].condition, school) : [],
+    materials: !eligible ? [] : lc.cases ? commonMaterials(kb, met.map((c) => c.condition), school) : allMaterials(kb, met[0].condition, school),
     fee: fee ? { theory: fee.theory, skill: fee.skill, review: fee.review, total: fee.total } : null,
     months: row?.months ?? [],
     gaps: eligible || !lc.offered ? [] : lc.checks.map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),

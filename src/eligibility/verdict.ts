@@ -43,6 +43,23 @@ export class Verdicts {
     if (r.reason) {
       return { text: this.w.t("elig_not_offered", { reason: r.reason, offered: this.w.offeredText(f.occupation, track) }), clause, status: "answered" };
     }
+    if (r.eligible && r.conditions.length > 1) {
+      // Met whatever the open question's answer ("16岁能报直播销售员五级吗": 拟从事 or 从事): not asked, each case
+      // with its own materials, then what every case brings.
+      const months = this.w.monthsOf(f.occupation, track, f.level);
+      const cases = r.conditions.map((c, i) =>
+        this.w.t(c.materials.length ? "elig_case" : "elig_case_bare", { n: i + 1, condition: c.text.replace(/。$/, ""), materials: c.materials.join("、") }),
+      );
+      return {
+        text: [
+          this.w.t("elig_yes_cases", { what, level, list: `\n${cases.join("\n")}` }),
+          this.w.t("elig_materials_common", { list: r.materials.join("；") }),
+          this.w.t("elig_fee", { total: r.fee?.total ?? "—", months }),
+        ].join("\n"),
+        clause,
+        status: "answered",
+      };
+    }
     if (r.eligible) {
       const c = r.conditions[0];
       const months = this.w.monthsOf(f.occupation, track, f.level);

@@ -101,15 +101,35 @@ describe("eligibility dialog", () => {
     expect(r).toContain("三级/高级工");
   });
 
-  it("should ask the age for 互联网营销师 五级 and accept 16", async () => {
+  it("should ask the age for 互联网营销师 五级 and, at 16, not ask a question whose answers all lead to 可以报", async () => {
     const u = user();
     const [first] = await say(engine, u, "我想报直播销售员五级，能报吗");
     expect(first).toContain("多少周岁");
-    const [years] = await say(engine, u, "16");
-    expect(years).toContain("工作几年");
-    const replies = await say(engine, u, "0");
-    expect(replies.at(-1)).toContain("可以报互联网营销师（直播销售员）五级/初级工");
-    expect(replies.at(-1)).toContain("工作承诺书");
+    // 拟从事 and 从事 are both met at 16: whether the person already works changes the pledge, not the verdict.
+    const [verdict] = await say(engine, u, "16");
+    expect(verdict).not.toContain("工作几年");
+    expect(verdict).toContain("可以报互联网营销师（直播销售员）五级/初级工");
+    expect(verdict).toContain("年满16周岁，拟从事本职业或相关职业工作");
+    expect(verdict).toContain("年满16周岁，从事本职业或相关职业工作");
+    expect(verdict).toMatch(/拟从事[^\n]*工作承诺书/);
+    expect(verdict).toMatch(/(?<!拟)从事本职业或相关职业工作[^\n]*工作经历承诺书/);
+    expect(verdict).not.toMatch(/暂不符合|不能报/);
+  });
+
+  it("should give the verdict with each case's materials when the opening message already settles it", async () => {
+    for (const text of ["16岁能报直播销售员五级吗", "我17岁，能考互联网营销师初级吗"]) {
+      const [r] = await say(engine, user(), text);
+      expect(r, text).toMatch(/可以报互联网营销师.*五级\/初级工/);
+      expect(r, text).not.toContain("工作几年");
+      expect(r, text).toContain("工作承诺书");
+      expect(r, text).toContain("工作经历承诺书");
+    }
+    // Below 16 every condition is unmet whatever the work: a no, not a question.
+    const [young] = await say(engine, user(), "15岁能报直播销售员五级吗");
+    expect(young).toMatch(/暂不符合/);
+    // The answer still matters: 四级 at 25 with no certificate depends on the years (满5年), so they are asked.
+    const [asks] = await say(engine, user(), "我25岁，没有证书，能报直播销售员四级吗");
+    expect(asks).toContain("工作几年");
   });
 
   it("should start on 看看我符不符合条件 and keep the level of an opening message when asking the occupation", async () => {
