@@ -133,7 +133,12 @@ export class AnswerEdits {
       else if (!e.retired) answers.push(toAnswer(e));
     }
     for (const e of Object.values(edits).sort((a, b) => a.at - b.at)) if (!inFile.has(e.id) && !e.retired) answers.push(toAnswer(e));
-    return { ...kb, answers };
+    // The wordings staff added (not those the file already had): asked as written, they get their answer.
+    const fileQuestions = new Map(kb.answers.map((a) => [a.id, new Set(a.questions)]));
+    const staffQuestions = Object.values(edits)
+      .filter((e) => !e.retired)
+      .flatMap((e) => e.questions.filter((q) => !fileQuestions.get(e.id)?.has(q)).map((question) => ({ id: e.id, question })));
+    return { ...kb, answers, staffQuestions };
   }
 
   /** The answer as it stands for `kb` (file, edited or added), or undefined (unknown or retired). */

@@ -51,6 +51,15 @@ export interface Answer {
   status: "answered" | "asked";
 }
 
+/**
+ * The clauses of several answers as one source: each answer's clauses ("三（六）、附件2") in order, none twice, and
+ * none empty (an answer of the institution's own has no clause and carries its own source line).
+ */
+export function joinClauses(...clauses: (string | undefined)[]): string {
+  const all = clauses.flatMap((c) => (c ?? "").split("、")).map((c) => c.trim()).filter(Boolean);
+  return [...new Set(all)].join("、");
+}
+
 export class Composer {
   readonly vars: Record<string, string>;
 

@@ -7,7 +7,7 @@ import { render } from "../knowledge/facts.js";
 import { Understander } from "../nlu/understand.js";
 import { presentEntities } from "../nlu/classifier.js";
 import { normalise, traditionalConverter } from "../nlu/normalize.js";
-import { Composer, type Answer, type Query } from "./answers.js";
+import { Composer, joinClauses, type Answer, type Query } from "./answers.js";
 import { compose, type Handler } from "./chain.js";
 import { MemoryStore, revive, type SessionStore, type UserLock } from "./session.js";
 import { MemoryUnansweredLog, type UnansweredLog } from "./unanswered.js";
@@ -193,7 +193,8 @@ export class NoticeEngine {
     const shown = ctx.parts.map((p) => (ctx.options.length ? (ctx.shown?.get(p) ?? p) : p));
     if (ctx.future) parts.push(render(this.kb.replies.future_note, this.composer.vars));
     if (ctx.future) shown.push(parts[parts.length - 1]);
-    const source = ctx.clause ? render(this.kb.replies.source, { clause: this.clauseLabel(ctx.clause) }, this.composer.vars) : undefined;
+    const label = ctx.clause ? this.clauseLabel(ctx.clause) : "";
+    const source = label ? render(this.kb.replies.source, { clause: label }, this.composer.vars) : undefined;
     if (source) parts.push(source);
     const traditional = ctx.u?.norm.traditional ?? false;
     const script = traditional && this.replyScript === "asked" ? (t: string) => this.toTraditional(t) : (t: string) => t;
@@ -400,7 +401,7 @@ export class NoticeEngine {
       const b = this.composed(second, q, ctx) ?? (this.canned.has(second) ? { text: this.cannedText(second), clause: this.canned.get(second)!.clause, status: "answered" as const } : undefined);
       if (b && b.text !== a.text) {
         ctx.parts.push(b.text);
-        if (b.clause !== a.clause) ctx.clause = `${a.clause}、${b.clause}`;
+        ctx.clause = joinClauses(a.clause, b.clause);
       }
     }
     // "3月具体几号考试", "报名截止到哪天": the notice gives months and steps, not days.
@@ -435,7 +436,7 @@ export class NoticeEngine {
 
   /** "二" alone is a whole part of the notice: named with its heading ("第二部分（认定评价方式）"); "三（四）" stays. */
   private clauseLabel(clause: string): string {
-    return clause
+    return joinClauses(clause)
       .split("、")
       .map((c) => (this.kb.notice.parts[c] ? render(this.kb.replies.source_part, { part: c, heading: this.kb.notice.parts[c] }) : c))
       .join("、");

@@ -108,6 +108,11 @@ export interface Knowledge {
   routes: z.infer<typeof RoutingFile>["routes"];
   /** Everyday names of jobs and majors (knowledge/common/everyday.yaml), only those the notice lists. */
   everyday: z.infer<typeof EverydayFile>;
+  /**
+   * Questions staff added to answers in the console (the edit layer, src/console/edits.ts): asked as written
+   * (normalised), each gets its answer, whatever other intents' keywords say.
+   */
+  staffQuestions?: { id: string; question: string }[];
 }
 
 const NOTICE_FILES = {

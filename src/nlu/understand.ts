@@ -42,6 +42,8 @@ export class Understander {
   readonly classifier: IntentClassifier;
   private readonly dialect: [string, string][];
   private readonly cache = new Map<string, { u: Understanding; bytes: number }>();
+  /** Questions staff added in the console, by their exact form (see `exactKey`) → the answer's id. */
+  private readonly exact = new Map<string, string>();
   private cacheBytes = 0;
 
   constructor(kb: Knowledge) {
@@ -60,6 +62,10 @@ export class Understander {
     this.entities = new EntityExtractor(kb);
     this.dialect = Object.entries(kb.lexicon.dialect).sort((a, b) => b[0].length - a[0].length);
     this.classifier = new IntentClassifier(kb, (t) => this.segmenter.cut(normalise(t, this.dialect).text));
+    for (const s of kb.staffQuestions ?? []) {
+      const key = exactKey(normalise(s.question, this.dialect).text);
+      if (key && !this.exact.has(key)) this.exact.set(key, s.id);
+    }
   }
 
   /**
@@ -101,6 +107,12 @@ export class Understander {
     const norm = normalise(input, this.dialect);
     const entities = this.entities.extract(norm.text);
     const present = presentEntities(entities);
+    // A question staff added to an answer, asked as they wrote it: that answer, before any keyword of another intent.
+    const staff = this.exact.size ? this.exact.get(exactKey(norm.text)) : undefined;
+    if (staff) {
+      const ranked = [{ intent: staff, score: EXACT_SCORE }];
+      return { norm, tokens: [], entities, intent: staff, confidence: 0.99, byRule: true, ranked, ruleScores: new Map([[staff, EXACT_SCORE]]) };
+    }
     const rules = this.classifier.ruleScores(norm.text, present);
     if (norm.alt) {
       for (const [intent, s] of this.classifier.ruleScores(norm.alt, present)) rules.set(intent, Math.max(s, rules.get(intent) ?? 0));
@@ -141,6 +153,14 @@ function sizeOf(input: string, u: Understanding): number {
   let chars = input.length + u.norm.raw.length + u.norm.text.length + (u.norm.alt?.length ?? 0);
   for (const t of u.tokens) chars += t.length;
   return 2 * chars + 48 * (u.tokens.length + u.ranked.length + u.ruleScores.size) + 2 * JSON.stringify(u.entities).length + 1_024;
+}
+
+/** A staff-added question matched as written outweighs any keyword evidence. */
+const EXACT_SCORE = 100;
+
+/** A normalised text without punctuation, symbols or spaces: "考场附近 停车费多少？" and "考场附近停车费多少" are one. */
+export function exactKey(text: string): string {
+  return text.replace(/[\p{P}\p{S}\s]+/gu, "");
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

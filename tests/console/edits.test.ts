@@ -106,6 +106,48 @@ describe("AnswerEdits", () => {
     expect(changed).toBe(1);
   });
 
+  it("a question staff added to an answer, asked as written, gets that answer even where another intent's keywords match", async () => {
+    const edits = new AnswerEdits(new MemoryDocs());
+    // 停车费 and 考场 are keywords of other intents (费用, 准考证): the staff member's wording must still win.
+    const PARKING = { topic: "考试当天", questions: ["考场附近停车费多少", "考试时能带计算器吗"], answer: "考点停车位有限，建议乘公共交通；计算器等物品以准考证上的考场规则为准。" };
+    const id = edits.newId(kb);
+    await save(edits, id, PARKING);
+    // An answer of answers.yaml with a variant added by staff.
+    const file = kb.answers.find((a) => a.id === "refund")!;
+    await save(edits, "refund", { topic: file.topic, questions: [...file.questions, "照片不合格被退回了考试费怎么办"], answer: file.answer, clause: file.clause });
+    const engine = new Engine(edits.apply(kb));
+    // As written, and with other punctuation, spaces, full-width forms or Traditional script.
+    for (const q of ["考场附近停车费多少", "考场附近停车费多少？", " 考场附近 停车费多少!", "考場附近停車費多少", "考试时能带计算器吗"]) {
+      const r = await engine.turn(`exact-${q}`, q, "web");
+      expect(r.intent, q).toBe(id);
+      expect(r.replies[0], q).toContain("考点停车位有限");
+    }
+    const r = await engine.turn("exact-refund", "照片不合格被退回了考试费怎么办", "web");
+    expect(r.intent).toBe("refund");
+    // Not the staff member's wording: understood as before.
+    expect((await engine.turn("exact-fee", "考试费多少钱", "web")).intent).toBe("fee");
+    expect((await engine.turn("exact-ticket", "准考证什么时候打印", "web")).intent).toBe("admission_ticket");
+  });
+
+  it("an answer without a clause joined with another answer's: the source line names only the other's clause", async () => {
+    const edits = new AnswerEdits(new MemoryDocs());
+    const file = kb.answers.find((a) => a.id === "cert_collect")!;
+    // The staff member rewrites it as the institution's own answer (no clause).
+    await save(edits, "cert_collect", { topic: file.topic, questions: file.questions, answer: "证书可到本机构现场领取，也可快递邮寄。", clause: "" });
+    const engine = new Engine(edits.apply(kb));
+    for (const q of ["证书怎么领，补考费多少", "补考费多少，证书怎么领"]) {
+      const r = await engine.turn(`clause-${q}`, q, "web");
+      const reply = r.replies.join("\n");
+      expect(reply, q).toContain("证书可到本机构现场领取");
+      expect(reply, q).toContain("80");
+      expect(r.reply.source, q).toBeTruthy();
+      expect(r.reply.source!, q).toMatch(/三（六）/);
+      // No empty clause joined: "、）", "（依据：…、、", "通知 、".
+      expect(r.reply.source!, q).not.toMatch(/、）|、、|\s、|：、|、$/);
+      expect(reply, q).toContain(LOCAL_CLAUSE);
+    }
+  });
+
   it("exports the layer as YAML in answers.yaml's form", async () => {
     const edits = new AnswerEdits(new MemoryDocs());
     await save(edits, "local_one", WATER);
