@@ -2,7 +2,7 @@
 import type { Condition, Knowledge, MaterialItem, ResolvedRule } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
 import { PROGRAMS, SCHOOLS } from "../knowledge/schema.js";
-import { feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
+import { baseVars, feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
 import { formatYears } from "../nlu/normalize.js";
 import type { Profile } from "./profile.js";
 
@@ -43,8 +43,14 @@ export interface ConditionCheck {
 
 export interface LevelCheck {
   offered: boolean;
-  status: "met" | "unmet" | "unknown";
+  /**
+   * undetermined: no condition is met and none can be asked further, but a condition the importer could not read
+   * (`unread`) might be: neither 可以报 nor 不能报.
+   */
+  status: "met" | "unmet" | "unknown" | "undetermined";
   checks: ConditionCheck[];
+  /** The level's conditions without a rule (the notice's words the importer could not read), never evaluated. */
+  unread: Condition[];
   /**
    * Met whatever the candidate answers to a question still open, through a different condition for different answers
    * (五级 at 16: 拟从事 or 从事): the conditions, one per case, in the notice's order. The question is not asked; the
@@ -203,15 +209,18 @@ export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level
 function checkLevelAsIs(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
   const offered = planRows(kb, { occupation: f.occupation, track: f.track, level: f.level }).length > 0;
   const conditions = kb.rules.get(f.occupation)?.levels.get(f.level) ?? [];
+  const unread = kb.rules.get(f.occupation)?.unread?.get(f.level) ?? [];
   const checks = conditions.map((c) => checkCondition(kb, f.occupation, c, f, complete));
-  const status = !offered || !checks.length
+  const status = !offered || (!checks.length && !unread.length)
     ? "unmet"
     : checks.some((c) => c.status === "met")
       ? "met"
       : checks.some((c) => c.status === "unknown")
         ? "unknown"
-        : "unmet";
-  return { offered, status, checks };
+        : unread.length
+          ? "undetermined"
+          : "unmet";
+  return { offered, status, checks, unread };
 }
 
 /**
@@ -299,8 +308,10 @@ export interface EligibilityResult {
   track?: string;
   level: number;
   levelName: string;
-  /** Why not, when the level is not in the plan. */
+  /** Why not: the level is not in the plan, or (未能确认) only a condition the importer could not read is left. */
   reason?: string;
+  /** The conditions, as the notice words them, that could not be read into a rule and might be met: not established. */
+  undetermined?: string[];
   conditions: { id: string; text: string; materials: string[] }[];
   materials: string[];
   fee: { theory: number; skill: number; review: number | null; total: number } | null;
@@ -326,20 +337,31 @@ export function result(kb: Knowledge, f: Facts & { occupation: string; level: nu
   const fee = feeRow(kb, f.occupation, f.level);
   const levelName = levelLabel(kb, f.level);
   const eligible = lc.status === "met";
+  const what = `${f.occupation}${f.track ? `（${f.track}）` : ""}`;
+  const undetermined = lc.status === "undetermined" ? lc.unread.map((c) => c.text) : undefined;
+  const vars = { ...baseVars(kb), what, level: levelName, conditions: (undetermined ?? []).map((c) => `“${c.replace(/。$/, "")}”`).join("、") };
   return {
     eligible,
     occupation: f.occupation,
     track: f.track,
     level: f.level,
     levelName,
-    reason: lc.offered
-      ? undefined
-      : render(kb.replies.not_offered_reason, { year: kb.notice.year, what: `${f.occupation}${f.track ? `（${f.track}）` : ""}`, level: levelName }),
+    reason: !lc.offered
+      ? render(kb.replies.not_offered_reason, { year: kb.notice.year, what, level: levelName })
+      : undetermined
+        ? render(kb.replies.undetermined_reason, vars)
+        : undefined,
+    ...(undetermined ? { undetermined } : {}),
     conditions: met.map((c) => ({ id: c.condition.id, text: c.condition.text, materials: conditionMaterials(c.condition, school) })),
     materials: !eligible ? [] : lc.cases ? commonMaterials(kb, met.map((c) => c.condition), school) : allMaterials(kb, met[0].condition, school),
     fee: fee ? { theory: fee.theory, skill: fee.skill, review: fee.review, total: fee.total } : null,
     months: row?.months ?? [],
-    gaps: eligible || !lc.offered ? [] : lc.checks.map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),
+    gaps: eligible || !lc.offered
+      ? []
+      : [
+          ...lc.checks.map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),
+          ...(undetermined ? lc.unread.map((c) => ({ condition: c.text, missing: [render(kb.replies.gap_undetermined, vars)] })) : []),
+        ],
     suggestion: suggest(kb, f, complete),
     clause: `${kb.plan.clause}、${kb.conditionsClause}、${kb.fees.clause}`,
   };

@@ -40,6 +40,23 @@ export class Verdicts {
     const clause = r.clause;
     const what = this.w.what({ occupation: f.occupation, track });
     const level = levelLabel(this.w.kb, f.level);
+    if (r.undetermined) {
+      // Only a condition the importer could not read is left: neither yes nor no, the condition as the notice words
+      // it and the hotline; what the readable conditions lack, and a lower level open, beside it.
+      const lc = checkLevel(this.w.kb, { ...f, track }, false);
+      const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").map((c) => c.gaps.join("，")))].slice(0, MAX_ROUTES);
+      const conditions = r.undetermined.map((c) => `“${c.replace(/。$/, "")}”`).join("、");
+      const s = r.suggestion;
+      return {
+        text: [
+          this.w.t("elig_undetermined", { what, level, conditions }),
+          ...(gaps.length ? [this.w.t("elig_undetermined_gaps", { list: gaps.join("；或") })] : []),
+          ...(s ? [this.w.t("elig_suggest", { what, level: s.levelName, months: this.w.monthsOf(f.occupation, track, s.level), fee: s.fee ?? "—" })] : []),
+        ].join("\n"),
+        clause,
+        status: "answered",
+      };
+    }
     if (r.reason) {
       return { text: this.w.t("elig_not_offered", { reason: r.reason, offered: this.w.offeredText(f.occupation, track) }), clause, status: "answered" };
     }

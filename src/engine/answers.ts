@@ -424,11 +424,12 @@ export class Composer {
     const offered = offeredLevels(this.kb, q.occupation, q.track);
     if (q.level !== undefined) {
       if (!offered.includes(q.level)) return { text: this.notOffered(q), clause: `${this.kb.plan.clause}、${clause}`, status: "answered" };
-      const list = (rules.levels.get(q.level) ?? []).map((c, i) => `${i + 1}. ${c.text}`).join("\n");
+      // Every condition the notice prints, those the importer could not read into a rule included (as worded).
+      const list = [...(rules.levels.get(q.level) ?? []), ...(rules.unread?.get(q.level) ?? [])].map((c, i) => `${i + 1}. ${c.text}`).join("\n");
       return { text: `${this.t("conditions_level", { what: q.what ?? this.what(q), level: levelLabel(this.kb, q.level), list: `\n${list}` })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
     }
     const list = offered
-      .map((l) => `\n${levelLabel(this.kb, l)}：${(rules.levels.get(l) ?? []).map((c) => c.text.replace(/。$/, "")).join("；或")}`)
+      .map((l) => `\n${levelLabel(this.kb, l)}：${[...(rules.levels.get(l) ?? []), ...(rules.unread?.get(l) ?? [])].map((c) => c.text.replace(/。$/, "")).join("；或")}`)
       .join("");
     return { text: `${this.t("conditions_levels", { what: this.what(q), list })}\n${this.t("conditions_offer_check")}`, clause, status: "answered" };
   }

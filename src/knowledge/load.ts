@@ -79,6 +79,11 @@ export interface MajorList {
 export interface OccupationRules {
   occupation: string;
   levels: Map<number, Condition[]>;
+  /**
+   * Conditions of a level the importer could not read into a rule (kept as the notice words them): never evaluated,
+   * so a candidate who could only qualify through one is told it is not established, with the hotline.
+   */
+  unread?: Map<number, Condition[]>;
   relatedOccupations: string[];
   relatedOccupationAliases: Record<string, string[]>;
   majorLists: MajorList[];
@@ -333,6 +338,7 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
   file.occupations.forEach((occ, oi) => {
     if (out.has(occ.occupation)) problems.push({ file: name, path: `occupations.${oi}.occupation`, message: `重复的职业 "${occ.occupation}"` });
     const levels = new Map<number, Condition[]>();
+    const unread = new Map<number, Condition[]>();
     const own = occ.conditions ?? {};
     // The table's levels in the notice's order; without `levels`, the own conditions' levels, 五级 first as in the plan.
     const order = occ.levels ?? Object.keys(own).map(Number).sort((a, b) => b - a);
@@ -348,6 +354,8 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
         // (its material refs are still checked).
         const resolved = mine.map((c, ci) => resolveCondition(c, `occupations.${oi}.conditions.${level}.${ci}`));
         levels.set(level, resolved.filter((_, ci) => mine[ci].rule !== undefined));
+        const notRead = resolved.filter((_, ci) => mine[ci].rule === undefined);
+        if (notRead.length) unread.set(level, notRead);
         continue;
       }
       const template = file.templates[String(level)];
@@ -363,6 +371,7 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
     out.set(occ.occupation, {
       occupation: occ.occupation,
       levels,
+      ...(unread.size ? { unread } : {}),
       relatedOccupations: occ.relatedOccupations,
       relatedOccupationAliases: occ.relatedOccupationAliases ?? {},
       majorLists: occ.majorLists.map((l, li) => ({
