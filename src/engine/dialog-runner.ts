@@ -6,6 +6,7 @@ import {
   parseAnswer, pickOption, prompt, readJob, DIALOG_VERSION, type AskField, type Clarify, type ClarifyOption, type DialogState,
 } from "../eligibility/dialog.js";
 import { checkLevel, isRelatedJob, type Facts } from "../eligibility/rules.js";
+import type { Entities } from "../nlu/entities.js";
 import type { Understander } from "../nlu/understand.js";
 import type { Composer, Query } from "./answers.js";
 import type { Handler } from "./chain.js";
@@ -53,6 +54,15 @@ export class DialogRunner {
         return this.ask(ctx, state);
       }
       state = undefined;
+    }
+    // "打算以后做带货主播" right after a verdict that named each case (拟从事 or 从事): the case it answers.
+    if (!state && ctx.session.lastCheck && !this.command(text)) {
+      const taken = this.caseAnswered(ctx.session.lastCheck.facts, u.entities, ctx.session.lastCheck.answered as AskField[] | undefined);
+      if (taken) {
+        ctx.intent = "eligibility_dialog";
+        ctx.confidence = 1;
+        return this.ask(ctx, taken);
+      }
     }
     if (!state) return next();
     ctx.intent = "eligibility_dialog";
@@ -144,6 +154,26 @@ export class DialogRunner {
     ctx.parts.push(render(this.kb.dialog.invalid, { hint: this.kb.dialog.fields[state.asking].hint }), offerNumbered(ctx, state.asking, prompt(this.kb, state.asking, state.facts)));
     ctx.status = "asked";
   };
+
+  /**
+   * After a verdict met whatever an open question's answer (the cases it named): a message that answers that question,
+   * about the same occupation and level, takes the check up again with it, so the verdict names the one case.
+   */
+  private caseAnswered(facts: Facts, x: Entities, answered?: AskField[]): DialogState | undefined {
+    if (!facts.occupation || facts.level === undefined) return undefined;
+    const tracks = tracksOf(this.kb, facts.occupation);
+    const track = facts.track ?? (tracks.length === 1 ? tracks[0] : undefined);
+    const cases = checkLevel(this.kb, { ...facts, occupation: facts.occupation, level: facts.level, track }, false).cases;
+    if (!cases) return undefined;
+    const said = factsFromEntities(this.kb, x, facts.occupation);
+    if ((said.occupation && said.occupation !== facts.occupation) || (said.level !== undefined && said.level !== facts.level)) return undefined;
+    const { occupation: _o, track: _t, level: _l, ...told } = said;
+    const next = fillUnknown(facts, told);
+    const [top, key] = cases.field.split(".") as [keyof Facts, string | undefined];
+    const value = key ? (next[top] as Record<string, unknown> | null | undefined)?.[key] : next[top];
+    if (value === undefined) return undefined;
+    return { v: DIALOG_VERSION, facts: next, asking: cases.field, history: [facts], answered: [...(answered ?? []), cases.field] };
+  }
 
   /** Keeps the facts before an answer (for 返回) and which field it answered (for a correction). */
   private record(state: DialogState): void {

@@ -116,6 +116,25 @@ describe("eligibility dialog", () => {
     expect(verdict).not.toMatch(/暂不符合|不能报/);
   });
 
+  it("should take the case a candidate names right after a verdict that named each case", async () => {
+    const u = user();
+    await say(engine, u, "16岁能报直播销售员五级吗");
+    const [intending] = await say(engine, u, "打算以后做带货主播");
+    expect(intending).toContain("您符合的条件：年满16周岁，拟从事本职业或相关职业工作");
+    expect(intending).toContain("工作承诺书");
+    expect(intending).not.toContain("工作经历承诺书");
+    const v = user();
+    await say(engine, v, "16岁能报直播销售员五级吗");
+    const [working] = await say(engine, v, "我已经做了2年了");
+    expect(working).toContain("工作经历承诺书");
+    // Another question after such a verdict is answered as itself.
+    const w = user();
+    await say(engine, w, "16岁能报直播销售员五级吗");
+    const [fee] = await say(engine, w, "考试费多少");
+    expect(fee).toContain("160");
+    expect(fee).not.toContain("您符合的条件");
+  });
+
   it("should give the verdict with each case's materials when the opening message already settles it", async () => {
     for (const text of ["16岁能报直播销售员五级吗", "我17岁，能考互联网营销师初级吗"]) {
       const [r] = await say(engine, user(), text);
