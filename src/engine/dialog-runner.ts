@@ -396,6 +396,12 @@ export class DialogRunner {
       if (q.track) facts.track = q.track;
       if (facts.level === undefined && q.level !== undefined) facts.level = q.level;
     }
+    // "互联网营销师五级报考条件是什么" → "我今年17岁，在做带货主播，可以报吗": the occupation named again (or one of its
+    // tracks, when the conversation named none) keeps the level under discussion.
+    const s = ctx.session;
+    if (facts.level === undefined && s.level !== undefined && facts.occupation && facts.occupation === s.occupation && (!s.track || s.track === facts.track)) {
+      facts.level = s.level;
+    }
     if (facts.occupation && !facts.track) {
       const tracks = tracksOf(this.kb, facts.occupation);
       if (tracks.length === 1) facts.track = tracks[0];

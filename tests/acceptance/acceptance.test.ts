@@ -23,8 +23,7 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "那五级呢" in the middle of a dialog about 四级, which switches the dialog to 五级 and asks the age instead of
   // saying yes outright.
   ["faq", "faq-blind5.jsonl", ["b5-c12b"]],
-  // "我今年17岁，在做带货主播，可以报吗": working in the field with no number of years; the dialog asks the level.
-  ["faq", "faq-blind6.jsonl", ["b6-c13-b"]],
+  ["faq", "faq-blind6.jsonl", []],
   ["faq", "faq-blind7.jsonl", []],
   // "滲透測試員二級今年有得考嗎": the case wants the offered levels within four characters of each other.
   ["faq", "faq-blind8.jsonl", ["b8-e-is-n01"]],
@@ -39,9 +38,9 @@ const SETS: [mode: string, file: string, known: string[]][] = [
   // "没交费能打印准考证吗": the answer says who can print it (已成功缴费的考生), not "no" in so many words;
   // "技师学院预备技师班学生能报二级吗" is taken as the asker's own case and starts the dialog.
   ["faq", "faq-blind15.jsonl", ["b15-042", "b15-069"]],
-  // Facts given over several turns: "我想报直播销售员二级" then a certificate of the occupation (the not-offered level is dropped, not said again),
-  // "沒有二級證" while the dialog asks about schooling, and a 大专 major said while it asks the years.
-  ["faq", "faq-blind16.jsonl", ["b16-c13-d", "b16-c18-c", "b16-c19-c"]],
+  // Facts given over several turns: "沒有二級證" while the dialog asks about schooling, and a 大专 major said while it
+  // asks the years.
+  ["faq", "faq-blind16.jsonl", ["b16-c18-c", "b16-c19-c"]],
   // "15岁能考直播销售员吗": the dialog asks the level before saying that every 五级 condition needs 16.
   ["faq", "faq-blind17.jsonl", ["b17-024"]],
   // "我做咗電商8年，冇任何證書，可唔可以報電子商務師三級": 8 years are short of 10, but a school route is still open,

@@ -116,6 +116,19 @@ describe("eligibility dialog", () => {
     expect(verdict).not.toMatch(/暂不符合|不能报/);
   });
 
+  it("should keep the level under discussion when the occupation or one of its tracks is named again", async () => {
+    const u = user();
+    await say(engine, u, "互联网营销师五级报考条件是什么");
+    const [r] = await say(engine, u, "我今年17岁，在做带货主播，可以报吗");
+    expect(r).toContain("可以报互联网营销师（直播销售员）五级/初级工");
+    expect(r).not.toContain("想报哪个等级");
+    // Another occupation named: its level is asked, not carried.
+    const v = user();
+    await say(engine, v, "互联网营销师五级报考条件是什么");
+    const [other] = await say(engine, v, "我做电商3年了，能报电子商务师吗");
+    expect(other).toContain("想报哪个等级");
+  });
+
   it("should take the case a candidate names right after a verdict that named each case", async () => {
     const u = user();
     await say(engine, u, "16岁能报直播销售员五级吗");
