@@ -73,11 +73,12 @@ export function majorListed(kb: Knowledge, occupation: string, school: School, m
 }
 
 /** Checks one condition. `complete`: the facts are final (the API), so anything absent counts as not had. */
-export function checkCondition(kb: Knowledge, occupation: string, condition: Condition, f: Facts, complete: boolean): ConditionCheck {
+export function checkCondition(kb: Knowledge, occupation: string, condition: Condition, f: Facts, complete: boolean, words = true): ConditionCheck {
   const r: ResolvedRule = condition.rule;
   const gaps: string[] = [];
   const needs: Field[] = [];
-  const t = (key: string, vars: Record<string, string | number> = {}) => render(kb.replies[key] ?? key, vars);
+  // words = false: only the status is wanted, so the gaps are not put into words.
+  const t = words ? (key: string, vars: Record<string, string | number> = {}) => render(kb.replies[key] ?? key, vars) : (key: string) => key;
   const unknown = (field: Field) => (complete ? false : (needs.push(field), true));
 
   if (r.age !== undefined) {
@@ -189,19 +190,20 @@ export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level
   const lc = checkLevelAsIs(kb, f, complete);
   if (lc.status !== "unknown") return lc;
   // Before a question is asked: whether its answers can change the verdict. When every answer to one of the open
-  // questions meets the level (by one condition or another), the verdict is established without asking it.
+  // questions meets the level (by one condition or another), the verdict is established without asking it. Only an
+  // answer to a condition's last open question can meet it, so only those questions, and those conditions, are tried.
   const conditions = kb.rules.get(f.occupation)?.levels.get(f.level) ?? [];
-  const fields = [...new Set(lc.checks.filter((c) => c.status === "unknown").flatMap((c) => c.needs))];
-  for (const field of fields) {
-    const met: Condition[] = [];
-    const all = answersTo(kb, f.occupation, conditions, field).every((v) => {
-      const branch = checkLevelAsIs(kb, { ...assign(f, field, v), occupation: f.occupation, level: f.level }, complete);
-      const first = branch.checks.find((c) => c.status === "met")?.condition;
-      if (branch.status !== "met" || !first) return false;
-      if (!met.includes(first)) met.push(first);
-      return true;
+  const last = lc.checks.filter((c) => c.status === "unknown" && c.needs.length === 1);
+  for (const field of new Set(last.map((c) => c.needs[0]))) {
+    const candidates = last.filter((c) => c.needs[0] === field).map((c) => c.condition);
+    const met = new Set<Condition>();
+    const all = answersCached(kb, f.occupation, conditions, field).every((v) => {
+      const g = assign(f, field, v);
+      const first = candidates.find((c) => checkCondition(kb, f.occupation, c, g, complete, false).status === "met");
+      if (first) met.add(first);
+      return first !== undefined;
     });
-    if (all) return { ...lc, status: "met", cases: { field, conditions: conditions.filter((c) => met.includes(c)) } };
+    if (all) return { ...lc, status: "met", cases: { field, conditions: conditions.filter((c) => met.has(c)) } };
   }
   return lc;
 }
@@ -259,12 +261,30 @@ export function answersTo(kb: Knowledge, occupation: string, conditions: Conditi
       return [...PROGRAMS, null];
     case "education.status":
       return ["毕业", "应届", "在读"];
-    case "education.major": {
-      const listed = new Set(kb.rules.get(occupation)?.majorLists.flatMap((l) => l.majors) ?? []);
-      return [...listed, "\u0000"];
-    }
+    case "education.major":
+      return majorAnswers(kb, occupation);
   }
   return [];
+}
+
+const answersCache = new WeakMap<Condition[], Map<Field, unknown[]>>();
+/** answersTo, kept per level's conditions (the same objects for as long as the knowledge is loaded). */
+function answersCached(kb: Knowledge, occupation: string, conditions: Condition[], field: Field): unknown[] {
+  let byField = answersCache.get(conditions);
+  if (!byField) answersCache.set(conditions, (byField = new Map()));
+  let values = byField.get(field);
+  if (!values) byField.set(field, (values = answersTo(kb, occupation, conditions, field)));
+  return values;
+}
+
+const majorsCache = new WeakMap<Knowledge, Map<string, string[]>>();
+/** A major not on any list first (it settles nothing when the lists matter), then each listed one. */
+function majorAnswers(kb: Knowledge, occupation: string): string[] {
+  let byOccupation = majorsCache.get(kb);
+  if (!byOccupation) majorsCache.set(kb, (byOccupation = new Map()));
+  let list = byOccupation.get(occupation);
+  if (!list) byOccupation.set(occupation, (list = ["\u0000", ...new Set(kb.rules.get(occupation)?.majorLists.flatMap((l) => l.majors) ?? [])]));
+  return list;
 }
 
 /** The facts with one answer given. */
