@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProfile, type Profile } from "../../src/eligibility/profile.js";
-import { evaluate } from "../../src/eligibility/rules.js";
+import { checkLevel, evaluate, type Facts } from "../../src/eligibility/rules.js";
 import { getKb } from "../helpers.js";
 
 const kb = getKb();
@@ -206,5 +206,60 @@ describe("eligibility: the profile schema", () => {
   it("should default the single track of 信息安全测试员", () => {
     const r = parseProfile(kb, { occupation: "信息安全测试员", level: 4, yearsInField: 5 });
     expect(r.ok && (r.profile as Profile).track).toBe("渗透测试员");
+  });
+});
+
+describe("a level settled without asking (every answer to an open question meets it)", () => {
+  it("五级 at 16: met whatever the work, with the 拟从事 and 从事 conditions as the cases", () => {
+    const lc = checkLevel(kb, { occupation: "互联网营销师", track: "直播销售员", level: 5, age: 16 }, false);
+    expect(lc.status).toBe("met");
+    expect(lc.cases?.field).toBe("yearsInField");
+    expect(lc.cases?.conditions.map((c) => c.id)).toEqual(["age-intending", "age-working"]);
+    // Below 16 nothing is met; with the age unknown, the answer can still change it.
+    expect(checkLevel(kb, { occupation: "互联网营销师", track: "直播销售员", level: 5, age: 15 }, false).status).toBe("unmet");
+    expect(checkLevel(kb, { occupation: "互联网营销师", track: "直播销售员", level: 5 }, false).status).toBe("unknown");
+    // 四级 with no certificate or schooling depends on the years: not settled.
+    expect(checkLevel(kb, { occupation: "电子商务师", level: 4, certificate: null, education: null }, false).status).toBe("unknown");
+  });
+
+  it("never says met when some answers to the open questions would not meet the level (2,000 random partial profiles)", () => {
+    let seed = 20261204;
+    const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const rows = kb.plan.rows;
+    const schools = ["技工学校", "高级技工学校", "技师学院", "中等职业学校", "高等职业学校", "普通高等学校专科", "本科及以上"] as const;
+    const complete = (): Facts & { occupation: string; level: number } => {
+      const row = pick(rows);
+      const majors = kb.rules.get(row.occupation)!.majorLists.flatMap((l) => l.majors);
+      return {
+        occupation: row.occupation,
+        track: row.track ?? undefined,
+        level: row.level,
+        age: pick([15, 16, 17, 30]),
+        yearsInField: pick([0, 1, 2, 3, 4.5, 5, 8, 10, 12]),
+        certificate: r() < 0.4 ? null : { level: pick([5, 4, 3, 2]), related: r() < 0.8, yearsHeld: pick([0, 1, 2, 3, 5]), yearsInFieldSince: pick([0, 2, 3, 4, 5, 6]) },
+        education: r() < 0.3 ? null : { school: pick(schools), program: pick(["高级工班", "预备技师班", "技师班", null] as const), status: pick(["毕业", "应届", "在读"] as const), major: r() < 0.6 ? pick(majors) : "烹饪" },
+      };
+    };
+    const forget = (f: Facts): Facts => {
+      const g: Facts = structuredClone(f);
+      for (const k of ["age", "yearsInField", "certificate", "education"] as const) if (r() < 0.4) delete g[k];
+      for (const k of ["certificate", "education"] as const) {
+        const o = g[k] as Record<string, unknown> | null | undefined;
+        if (o) for (const key of Object.keys(o)) if (r() < 0.3) delete o[key];
+      }
+      return g;
+    };
+    let settled = 0;
+    for (let i = 0; i < 2000; i++) {
+      const truth = complete();
+      const partial = forget(truth) as Facts & { occupation: string; level: number };
+      const lc = checkLevel(kb, partial, false);
+      if (!lc.cases) continue;
+      settled++;
+      // Settled as met from the partial facts: the candidate's true facts meet the level too.
+      expect(checkLevel(kb, truth, true).status, JSON.stringify({ partial, truth })).toBe("met");
+    }
+    expect(settled).toBeGreaterThan(10);
   });
 });
