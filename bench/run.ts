@@ -16,7 +16,8 @@
  *    Its RSS afterwards is rssMb.
  * 5. The Messenger gateway (`npm run gateway`) in front of the service, the Send API stood in on 127.0.0.1, under a
  *    bounded load of signed webhooks (bench/gateway.ts): every webhook acknowledged, every message answered; the
- *    gateway's RSS after the load is gatewayRssMb.
+ *    gateway's RSS after the load is gatewayRssMb, its heapUsed after a full gc (bench/gateway-probe.ts) before and
+ *    after the load gatewayHeapStartAfterGcMb and gatewayHeapAfterGcMb (a leak would grow the second).
  *
  * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
  * load test saw an error or a lost session.
@@ -369,6 +370,9 @@ async function main(): Promise<void> {
       gatewayRequests: gw.requests,
       gatewayErrors,
       gatewayRssMb: round(gw.rssMb, 1),
+      gatewayRssStartMb: round(gw.rssStartMb, 1),
+      gatewayHeapAfterGcMb: gw.heapAfterGcMb,
+      gatewayHeapStartAfterGcMb: gw.heapStartAfterGcMb,
       ...(redisTurns && {
         redisTurnP50Ms: round(redisTurns.locked.p50, 3),
         redisTurnP99Ms: round(redisTurns.locked.p99, 3),
@@ -403,6 +407,7 @@ async function main(): Promise<void> {
       ["load test lost sessions (replies off script)", String(result.lostSessions), "0"],
       ["gateway load (webhooks, errors)", `${gw.seconds} s, ${gw.requests} webhooks, ${gatewayErrors} errors (${gw.errors} not 200, ${gw.missing} unanswered, ${gw.malformed} malformed sends)`, "0 errors"],
       ["gateway RSS after start / after the load", `${round(gw.rssStartMb, 1)} / ${result.gatewayRssMb} MB`, ""],
+      ["gateway heapUsed after a full gc: start / after the load", `${gw.heapStartAfterGcMb} / ${gw.heapAfterGcMb} MB (RSS after it ${gw.rssAfterGcMb} MB)`, "flat: no leak"],
       ["bench process RSS", `${round(process.memoryUsage().rss / 2 ** 20, 1)} MB`, ""],
     ];
     const w0 = Math.max(...rows.map((r) => width(r[0])));
