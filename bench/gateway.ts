@@ -24,15 +24,38 @@ export interface GatewayBench {
   malformed: number;
   rssStartMb: number;
   rssMb: number;
+  /** heapUsed and RSS after a full gc (bench/gateway-probe.ts), after start and after the load. */
+  heapStartAfterGcMb: number;
+  heapAfterGcMb: number;
+  rssAfterGcMb: number;
+  /** The probe's figures as reported (heap, external, array buffers before and after the gc). */
+  probe: { atStart: { before: ProbeFigures; after: ProbeFigures }; afterLoad: { before: ProbeFigures; after: ProbeFigures } };
 }
 
+interface ProbeFigures {
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+}
+
+/**
+ * The node arguments of `npm run gateway` ("node <flags> --import tsx src/gateway/main.ts"), its program replaced by
+ * bench/gateway-probe.ts, which runs it; GATEWAY_NODE_FLAGS adds flags for a trial.
+ */
+function gatewayArgs(): string[] {
+  const script = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: { gateway: string } }).scripts.gateway.split(/\s+/);
+  const args = script[0] === "node" ? script.slice(1, -1) : ["--import", "tsx"];
+  return [...args, ...(process.env.GATEWAY_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean), "--expose-gc", "bench/gateway-probe.ts"];
+}
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `serviceUrl`: a running service whose API_KEYS holds `apiKey`. */
 export async function benchGateway(serviceUrl: string, apiKey: string, port: number, seconds: number, users = 10): Promise<GatewayBench> {
   const graph = await graphStandIn({ version: VERSION, token: TOKEN, secret: SECRET });
-  const child = spawn(process.execPath, ["--import", "tsx", "src/gateway/main.ts"], {
+  const child = spawn(process.execPath, gatewayArgs(), {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -46,8 +69,18 @@ export async function benchGateway(serviceUrl: string, apiKey: string, port: num
       GATEWAY_PORT: String(port),
       GATEWAY_HOST: "127.0.0.1",
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
+  /** The gateway's memory before and after a full gc (bench/gateway-probe.ts). */
+  const memory = () =>
+    new Promise<{ before: ProbeFigures; after: ProbeFigures }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the gateway did not report its memory")), 10_000);
+      child.once("message", (m) => {
+        clearTimeout(timer);
+        resolve(m as { before: ProbeFigures; after: ProbeFigures });
+      });
+      child.send("memory");
+    });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}/messenger`;
@@ -60,6 +93,7 @@ export async function benchGateway(serviceUrl: string, apiKey: string, port: num
       await sleep(20);
     }
     const rssStartMb = rssOf(child.pid!);
+    const atStart = await memory();
     let requests = 0;
     let errors = 0;
     let mid = 0;
@@ -97,7 +131,21 @@ export async function benchGateway(serviceUrl: string, apiKey: string, port: num
     const waitUntil = Date.now() + 10_000;
     while (short() > 0 && Date.now() < waitUntil) await sleep(50);
     const missing = short();
-    return { seconds, requests, errors, missing, malformed: graph.malformed.length, rssStartMb, rssMb: rssOf(child.pid!) };
+    const rssMb = rssOf(child.pid!);
+    const afterLoad = await memory();
+    return {
+      seconds,
+      requests,
+      errors,
+      missing,
+      malformed: graph.malformed.length,
+      rssStartMb,
+      rssMb,
+      heapStartAfterGcMb: atStart.after.heapUsedMb,
+      heapAfterGcMb: afterLoad.after.heapUsedMb,
+      rssAfterGcMb: afterLoad.after.rssMb,
+      probe: { atStart, afterLoad },
+    };
   } finally {
     child.kill("SIGTERM");
     await graph.close();

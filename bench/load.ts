@@ -19,6 +19,9 @@ export interface LoadTarget {
   connections: number;
   /** Compare every reply with the reference conversation (chat routes only). */
   verify: boolean;
+  /** Speak as the web chat: no API key, the conversation named by the cookie the server sets (a script's first step
+   * starts without one, so a new conversation). */
+  web?: boolean;
 }
 
 export interface LoadPlan {
@@ -62,15 +65,24 @@ const results: LoadResult[] = [];
 for (const target of plan.targets) {
   let mismatches = 0;
   const examples: string[] = [];
+  const web = target.web === true;
   const requests: Request[] = steps.map(({ s, k, text }) => ({
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_API_KEY}` },
+    headers: { "content-type": "application/json", ...(web ? {} : { authorization: `Bearer ${BENCH_API_KEY}` }) },
     setupRequest: (req, context) => {
       // A script's first step starts a new user: its conversation begins from an empty session.
-      if (k === 0) context.user = `bench-${plan.run}-${target.label}-${++users}`;
+      if (k === 0) {
+        context.user = `bench-${plan.run}-${target.label}-${++users}`;
+        context.cookie = undefined;
+      }
+      if (web) return { ...req, headers: { ...req.headers, ...(context.cookie ? { cookie: String(context.cookie) } : {}) }, body: JSON.stringify({ text }) };
       return { ...req, body: JSON.stringify({ userId: context.user, text }) };
     },
-    onResponse: (status, body, context: RequestContext) => {
+    onResponse: (status, body, context: RequestContext, headers?: Record<string, string | string[]>) => {
+      if (web && headers) {
+        const set = Object.entries(headers).find(([name]) => name.toLowerCase() === "set-cookie")?.[1];
+        if (set) context.cookie = String(Array.isArray(set) ? set[0] : set).split(";")[0];
+      }
       if (!target.verify || status !== 200) return;
       let reply: string;
       try {

@@ -10,13 +10,16 @@
  * 3. Throughput: POST /api/chat (createHttpApp, SQLite store) and a bare express JSON route, both served by one
  *    process running the compiled JavaScript `npm start` runs, with its node flags (bench/pair-server.mjs), on
  *    127.0.0.1; after a warm-up of each, loaded in eight alternating rounds (bare, chat, chat, bare, …: drift of a
- *    shared machine falls on both alike) by autocannon from a separate process.
+ *    shared machine falls on both alike) by autocannon from a separate process. Then the same route as the web chat's
+ *    clients reach it (the signed cookie, each turn appended to the chat log) in four rounds beside bare rounds of
+ *    its own: webChatVsBare. The engine of both counts the console's numbers, as npm start's does.
  * 4. Load test: the service as started by `npm start` (SQLite store in a temporary DATA_DIR) under 60 s of
  *    autocannon with every reply checked against an uninterrupted conversation: errors and lost sessions must be 0.
  *    Its RSS afterwards is rssMb.
  * 5. The Messenger gateway (`npm run gateway`) in front of the service, the Send API stood in on 127.0.0.1, under a
  *    bounded load of signed webhooks (bench/gateway.ts): every webhook acknowledged, every message answered; the
- *    gateway's RSS after the load is gatewayRssMb.
+ *    gateway's RSS after the load is gatewayRssMb, its heapUsed after a full gc (bench/gateway-probe.ts) before and
+ *    after the load gatewayHeapStartAfterGcMb and gatewayHeapAfterGcMb (a leak would grow the second).
  *
  * Prints a table on stdout (progress on stderr); with --json, one JSON object on the last line. Exits 1 when the
  * load test saw an error or a lost session.
@@ -163,7 +166,7 @@ function rssOf(pid: number): number {
 }
 
 /** bench/pair-server.mjs with npm start's node flags; its ports once both listen. */
-async function startPair(dataDir: string): Promise<{ chat: number; bare: number; stop(): Promise<void> }> {
+async function startPair(dataDir: string): Promise<{ chat: number; bare: number; web: number; stop(): Promise<void> }> {
   const flags = START_ARGS.filter((a) => a.startsWith("-"));
   const child = spawn(process.execPath, [...flags, "bench/pair-server.mjs", dataDir], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -171,7 +174,7 @@ async function startPair(dataDir: string): Promise<{ chat: number; bare: number;
     new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve)),
     exited.then((code) => Promise.reject(new Error(`bench/pair-server.mjs exited (${code}) before it listened`))),
   ]);
-  const ports = JSON.parse(first) as { chat: number; bare: number };
+  const ports = JSON.parse(first) as { chat: number; bare: number; web: number };
   return {
     ...ports,
     async stop() {
@@ -296,17 +299,22 @@ async function main(): Promise<void> {
     const roundSeconds = Math.max(1, HTTP_SECONDS / 8);
     const target = (label: string, path: string, seconds: number, verify: boolean): LoadTarget => ({
       label,
-      url: `http://127.0.0.1:${label.endsWith("chat") ? pair.chat : pair.bare}${path}`,
+      url: `http://127.0.0.1:${label.endsWith("web") ? pair.web : label.endsWith("chat") ? pair.chat : pair.bare}${path}`,
       seconds,
       connections: CONNECTIONS,
       verify,
+      ...(label.endsWith("web") ? { web: true } : {}),
     });
     const bareRound = (seconds: number, label = "bare") => target(label, "/bare", seconds, false);
     const chatRound = (seconds: number, label = "chat") => target(label, "/api/chat", seconds, true);
+    const webRound = (seconds: number, label = "web") => target(label, "/api/chat", seconds, true);
     const rounds = await runLoad([
       bareRound(Math.min(2, roundSeconds), "warm-bare"),
       chatRound(Math.min(2, roundSeconds), "warm-chat"),
+      webRound(Math.min(2, roundSeconds), "warm-web"),
       ...[1, 2].flatMap(() => [bareRound(roundSeconds), chatRound(roundSeconds), chatRound(roundSeconds), bareRound(roundSeconds)]),
+      // The web chat's clients (cookie, chat log) against bare rounds of their own, after the pair above.
+      ...[bareRound(roundSeconds, "bare-w"), webRound(roundSeconds), webRound(roundSeconds), bareRound(roundSeconds, "bare-w")],
     ]);
     await pair.stop();
     const sum = (label: string) => {
@@ -322,6 +330,8 @@ async function main(): Promise<void> {
     };
     const chatT = sum("chat");
     const bareT = sum("bare");
+    const webT = sum("web");
+    const bareWebT = sum("bare-w");
 
     // 4. The service under a 60 s load, every reply checked.
     progress(`load test: ${LOAD_SECONDS} s against npm start's server (SQLite store), ${CONNECTIONS} connections, every reply checked`);
@@ -360,6 +370,8 @@ async function main(): Promise<void> {
       chatRps: round(chatT.rps),
       bareRps: round(bareT.rps),
       chatVsBare: round(chatT.rps / bareT.rps, 3),
+      webChatRps: round(webT.rps),
+      webChatVsBare: round(webT.rps / bareWebT.rps, 3),
       startMs: round(startMs),
       rssMb: round(rssMb, 1),
       loadSeconds: round(load.seconds),
@@ -369,6 +381,9 @@ async function main(): Promise<void> {
       gatewayRequests: gw.requests,
       gatewayErrors,
       gatewayRssMb: round(gw.rssMb, 1),
+      gatewayRssStartMb: round(gw.rssStartMb, 1),
+      gatewayHeapAfterGcMb: gw.heapAfterGcMb,
+      gatewayHeapStartAfterGcMb: gw.heapStartAfterGcMb,
       ...(redisTurns && {
         redisTurnP50Ms: round(redisTurns.locked.p50, 3),
         redisTurnP99Ms: round(redisTurns.locked.p99, 3),
@@ -394,7 +409,10 @@ async function main(): Promise<void> {
       ["bare express route", `${result.bareRps} req/s (p99 ${bareT.p99} ms)`, ""],
       ["  its rounds", bareT.rounds, ""],
       ["chatVsBare", String(result.chatVsBare), "≥ 0.5"],
-      ["bad answers in the throughput runs", String(chatT.bad + bareT.bad), "0"],
+      ["POST /api/chat as the web chat (cookie, chat log)", `${result.webChatRps} req/s (p99 ${webT.p99} ms)`, ""],
+      ["  its rounds / its bare rounds", `${webT.rounds} / ${bareWebT.rounds}`, ""],
+      ["webChatVsBare", String(result.webChatVsBare), ""],
+      ["bad answers in the throughput runs", String(chatT.bad + bareT.bad + webT.bad + bareWebT.bad), "0"],
       ["cold start to /healthz (median)", `${result.startMs} ms (${starts.map((s) => round(s)).join(", ")})`, "< 1500 ms"],
       ["cold start via npm start", `${round(npmStart.readyMs)} ms`, ""],
       ["RSS after the load test", `${result.rssMb} MB (after start ${round(rssBefore, 1)} MB)`, "< 150 MB"],
@@ -403,6 +421,7 @@ async function main(): Promise<void> {
       ["load test lost sessions (replies off script)", String(result.lostSessions), "0"],
       ["gateway load (webhooks, errors)", `${gw.seconds} s, ${gw.requests} webhooks, ${gatewayErrors} errors (${gw.errors} not 200, ${gw.missing} unanswered, ${gw.malformed} malformed sends)`, "0 errors"],
       ["gateway RSS after start / after the load", `${round(gw.rssStartMb, 1)} / ${result.gatewayRssMb} MB`, ""],
+      ["gateway heapUsed after a full gc: start / after the load", `${gw.heapStartAfterGcMb} / ${gw.heapAfterGcMb} MB (RSS after it ${gw.rssAfterGcMb} MB)`, "flat: no leak"],
       ["bench process RSS", `${round(process.memoryUsage().rss / 2 ** 20, 1)} MB`, ""],
     ];
     const w0 = Math.max(...rows.map((r) => width(r[0])));

@@ -9,6 +9,7 @@
  * - API integrators: `Authorization: Bearer <secret>` with a key of API_KEYS; their body `userId` is their user's
  *   conversation, namespaced by the key's name: `api:<name>:<userId>`. Secrets are compared in constant time.
  */
+import * as crypto from "node:crypto";
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
 
@@ -34,7 +35,11 @@ export type Caller =
   | { kind: "web"; id: string; conv: string }
   | { kind: "api"; name: string; conv?: undefined };
 
-const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
+/** SHA-256 of a string: crypto.hash's one-shot form where Node has it (20.12+: no Hash object per request). */
+const sha256: (s: string) => Buffer =
+  typeof crypto.hash === "function"
+    ? (s) => crypto.hash("sha256", s, "buffer") as unknown as Buffer
+    : (s) => createHash("sha256").update(s, "utf8").digest();
 const ID_RE = /^[A-Za-z0-9_-]{22}$/;
 
 export class ChatIdentity {

@@ -69,8 +69,20 @@ export class StatsRecorder {
     }
   }
 
+  /** The Shanghai day last counted and its bounds (ms): a turn counts four to six fields of one day. */
+  private day = { name: "", from: 0, to: 0 };
+
+  private dayOf(at: number): string {
+    const d = this.day;
+    if (at >= d.from && at < d.to) return d.name;
+    const name = shanghaiDay(at);
+    const from = Date.parse(`${name}T00:00:00+08:00`);
+    this.day = { name, from, to: from + 86_400_000 };
+    return name;
+  }
+
   private inc(at: number, field: string, by = 1): void {
-    const day = shanghaiDay(at);
+    const day = this.dayOf(at);
     let counts = this.pending.get(day);
     if (!counts) this.pending.set(day, (counts = new Map()));
     counts.set(field, (counts.get(field) ?? 0) + by);
@@ -88,7 +100,7 @@ export class StatsRecorder {
     }
     const q = e.question?.trim().slice(0, MAX_QUESTION);
     if (q && e.status !== "empty") {
-      const counts = this.pending.get(shanghaiDay(e.at))!;
+      const counts = this.pending.get(this.dayOf(e.at))!;
       const key = `q:${q}`;
       if (counts.has(key) || counts.size < MAX_FIELDS_PER_DAY) this.inc(e.at, key);
     }

@@ -16,6 +16,10 @@ export class SqliteChatLog implements ChatLog {
   private readonly counts: Database.Statement;
   private readonly expire: Database.Statement;
   private readonly timer: NodeJS.Timeout;
+  /** Turns appended since the last commit, and the promise their commit settles (see append). */
+  private pending: { conv: string; turnId: string; at: number; data: string }[] = [];
+  private batch?: { done: Promise<void>; settle: (err?: unknown) => void };
+  private readonly writeMany: (rows: { conv: string; turnId: string; at: number; data: string }[]) => void;
 
   constructor(
     db: Database.Database,
@@ -55,34 +59,77 @@ export class SqliteChatLog implements ChatLog {
       "SELECT intent, SUM(value = 'up') AS up, SUM(value = 'down') AS down FROM chat_feedback GROUP BY intent",
     );
     this.expire = db.prepare("DELETE FROM chat_turns WHERE at <= ?");
+    this.writeMany = db.transaction((rows: { conv: string; turnId: string; at: number; data: string }[]) => {
+      const convs = new Set<string>();
+      for (const r of rows) {
+        this.insert.run(r.conv, r.turnId, r.at, r.data);
+        convs.add(r.conv);
+      }
+      for (const conv of convs) this.trim.run(conv, conv, MAX_TURNS - 1);
+    });
     this.timer = setInterval(() => this.purge(), 5 * 60_000);
     this.timer.unref();
   }
 
   /** Deletes transcripts past the time to live. */
   purge(): void {
-    if (!this.closed) this.expire.run(this.now() - this.ttlMs);
+    if (this.closed) return;
+    this.flush();
+    this.expire.run(this.now() - this.ttlMs);
   }
 
-  async append(conv: string, turn: TranscriptTurn): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Resolves once the turn is committed. Turns appended in the same turn of the event loop (several conversations
+   * answered together) are committed in one transaction just after it, each conversation trimmed once: a commit
+   * each cost about 90 µs of CPU per turn, one commit for five about 30 (the sessions' group commit does the same).
+   * Reads, clear and close commit what is waiting first, so they see every turn appended before them.
+   */
+  append(conv: string, turn: TranscriptTurn): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const t = storedTurn(turn);
-    this.insert.run(conv, t.turnId, t.at, JSON.stringify(t));
-    this.trim.run(conv, conv, MAX_TURNS - 1);
+    this.pending.push({ conv, turnId: t.turnId, at: t.at, data: JSON.stringify(t) });
+    if (!this.batch) {
+      let settle!: (err?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+      const batch = (this.batch = { done, settle });
+      setImmediate(() => {
+        if (this.batch === batch) this.flush();
+      });
+    }
+    return this.batch.done;
+  }
+
+  /** Commits the turns waiting for the next group commit now; a failure rejects their appends (not the caller). */
+  private flush(): void {
+    const rows = this.pending;
+    const batch = this.batch;
+    this.pending = [];
+    this.batch = undefined;
+    if (!rows.length) return batch?.settle();
+    try {
+      this.writeMany(rows);
+    } catch (err) {
+      return batch?.settle(err);
+    }
+    batch?.settle();
   }
 
   async history(conv: string, limit = MAX_TURNS): Promise<TranscriptTurn[]> {
     if (this.closed) return [];
+    this.flush();
     const rows = this.select.all(conv, this.now() - this.ttlMs, Math.min(limit, MAX_TURNS)) as { data: string; value: FeedbackValue | null }[];
     return rows.reverse().map((r) => ({ ...(JSON.parse(r.data) as TranscriptTurn), ...(r.value ? { feedback: r.value } : {}) }));
   }
 
   async clear(conv: string): Promise<void> {
-    if (!this.closed) this.remove.run(conv);
+    if (this.closed) return;
+    this.flush();
+    this.remove.run(conv);
   }
 
   async feedback(conv: string, turnId: string, value: FeedbackValue): Promise<boolean> {
     if (this.closed) return false;
+    this.flush();
     const row = this.findTurn.get(conv, turnId, this.now() - this.ttlMs) as { data: string } | undefined;
     if (!row) return false;
     const turn = JSON.parse(row.data) as TranscriptTurn;
@@ -97,6 +144,7 @@ export class SqliteChatLog implements ChatLog {
   }
 
   async close(): Promise<void> {
+    if (!this.closed) this.flush();
     this.closed = true;
     clearInterval(this.timer);
   }

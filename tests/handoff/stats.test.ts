@@ -39,6 +39,15 @@ describe("stats", () => {
     expect(csv.split("\r\n")[1]).toBe("2026-12-01,2,2,0,1,0,0");
   });
 
+  it("counts a turn on its Shanghai day at midnight, going forward and back (a clock set back)", async () => {
+    const rec = new StatsRecorder(new MemoryStats(), 0);
+    const midnight = Date.parse("2026-12-02T00:00:00+08:00");
+    for (const t of [midnight - 1, midnight, midnight - 1, midnight + 86_400_000 - 1, midnight + 86_400_000]) {
+      rec.turn({ at: t, channel: "web", intent: "fee", status: "answered", confidence: 0.9 });
+    }
+    expect((await rec.report("2026-12-01", "2026-12-03")).byDay.map((d) => d.turns)).toEqual([2, 2, 1]);
+  });
+
   it("keeps its counts across a restart on SQLite", async () => {
     const file = join(dir, "s.db");
     const db1 = new Database(file);

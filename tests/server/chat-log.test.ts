@@ -62,6 +62,30 @@ function contract(name: string, make: () => Promise<{ log: ChatLog; done: () => 
         await done();
       }
     });
+
+    it("keeps turns appended together (many conversations answered at once) each in its conversation and in order", async () => {
+      const { log, done } = await make();
+      try {
+        const base = `web:${randomBytes(6).toString("hex")}`;
+        const appends: Promise<void>[] = [];
+        // Not awaited one by one: the appends of one moment, more than a transcript keeps for the first conversation.
+        for (let i = 0; i < MAX_TURNS + 3; i++) appends.push(log.append(`${base}-0`, turn(`${base}-0-${i}`, `问题${i}`)));
+        for (let c = 1; c <= 4; c++) appends.push(log.append(`${base}-${c}`, turn(`${base}-${c}-0`, `第${c}位的问题`)));
+        // Read and cleared before the appends are awaited: what was appended before is there (and gone after clear).
+        expect((await log.history(`${base}-2`)).map((t) => t.text)).toEqual(["第2位的问题"]);
+        await log.clear(`${base}-3`);
+        await Promise.all(appends);
+        const h = await log.history(`${base}-0`);
+        expect(h).toHaveLength(MAX_TURNS);
+        expect(h[0].text).toBe("问题3");
+        expect(h.at(-1)!.text).toBe(`问题${MAX_TURNS + 2}`);
+        expect(await log.history(`${base}-3`)).toEqual([]);
+        expect((await log.history(`${base}-4`)).map((t) => t.text)).toEqual(["第4位的问题"]);
+        expect(await log.feedback(`${base}-1`, `${base}-1-0`, "up")).toBe(true);
+      } finally {
+        await done();
+      }
+    });
   });
 }
 
@@ -75,6 +99,23 @@ contract("in SQLite", async () => {
   const db = new SqliteDb({ dir, ttlMs: 60_000, purgeEveryMs: 0, checkpointEveryMs: 0 });
   const log = new SqliteChatLog(db.db, 60_000);
   return { log, done: async () => { await log.close(); await db.close(); } };
+});
+
+it("SQLite: a turn appended just before the service stops is stored", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "zhineng-chatlog-"));
+  dirs.push(dir);
+  const db = new SqliteDb({ dir, ttlMs: 60_000, purgeEveryMs: 0, checkpointEveryMs: 0 });
+  const log = new SqliteChatLog(db.db, 60_000);
+  const appended = log.append("web:closing", turn("closing-1", "最后一句"));
+  await log.close();
+  await db.close();
+  await appended;
+  const again = new SqliteDb({ dir, ttlMs: 60_000, purgeEveryMs: 0, checkpointEveryMs: 0 });
+  try {
+    expect((await new SqliteChatLog(again.db, 60_000).history("web:closing")).map((t) => t.text)).toEqual(["最后一句"]);
+  } finally {
+    await again.close();
+  }
 });
 
 const redisUp = await (async () => {
