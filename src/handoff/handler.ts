@@ -66,8 +66,8 @@ export const EARLIER_TURNS = 10;
 /** Exchanges older than this when kept or handed over are left out. */
 export const EARLIER_MS = 60 * 60_000;
 /** What the candidate said is kept to this many characters, the bot's reply to that many. */
-const EARLIER_SAID = 300;
-const EARLIER_REPLY = 600;
+const EARLIER_SAID = 200;
+const EARLIER_REPLY = 240;
 
 /** Masked first (a number cut in two would no longer be seen as one), then clipped with an ellipsis. */
 function keep(text: string, max: number): string {
