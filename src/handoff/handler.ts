@@ -72,7 +72,10 @@ const EARLIER_REPLY = 240;
 /** Masked first (a number cut in two would no longer be seen as one), then clipped with an ellipsis. */
 function keep(text: string, max: number): string {
   const masked = mask(text.length > max + 100 ? text.slice(0, max + 100) : text);
-  return masked.length > max ? `${masked.slice(0, max - 1)}…` : masked;
+  if (masked.length <= max) return masked;
+  // Never half of a character outside the BMP (an emoji).
+  const cut = /[\uD800-\uDBFF]/.test(masked[max - 2]) ? max - 2 : max - 1;
+  return `${masked.slice(0, cut)}…`;
 }
 
 /** Adds this turn's exchange to the session's earlier turns, dropping the oldest and those past the time bound. */

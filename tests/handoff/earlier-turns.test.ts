@@ -10,7 +10,7 @@ import { MemoryStore } from "../../src/engine/session.js";
 import { MemoryDocs } from "../../src/handoff/docs.js";
 import { HandoffQueue } from "../../src/handoff/queue.js";
 import { Presence } from "../../src/handoff/presence.js";
-import { EARLIER_MS, EARLIER_TURNS } from "../../src/handoff/handler.js";
+import { EARLIER_MS, EARLIER_TURNS, rememberTurn, type HandoffSessionState } from "../../src/handoff/handler.js";
 
 /** 10:00 and 20:00 in Beijing on a Monday. */
 const DAY = Date.UTC(2026, 0, 5, 2, 0);
@@ -130,6 +130,17 @@ describe("the earlier exchanges", () => {
     expect(clipped.endsWith("…")).toBe(true);
     expect(long.startsWith(clipped.slice(0, -1))).toBe(true);
     for (const e of earlier) expect(e.text.length).toBeLessThanOrEqual(1_000);
+  });
+
+  it("are clipped between characters, never inside one (an emoji), and a number at the cut is masked whole", () => {
+    const s: HandoffSessionState = {};
+    for (let n = 190; n < 200; n++) rememberTurn(s, 1, `${"好".repeat(n)}😀😀😀${"好".repeat(300)}`, "");
+    for (const e of s.earlier!) {
+      expect(e.said.endsWith("…")).toBe(true);
+      expect(e.said).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    }
+    rememberTurn(s, 2, `${"好".repeat(192)}13812345678${"好".repeat(100)}`, "");
+    expect(s.earlier!.at(-1)!.said).toBe(`${"好".repeat(192)}138****…`);
   });
 
   it("leave out what was said long before (the time bound)", async () => {
