@@ -1,6 +1,6 @@
 /**
  * The console's 人工会话 tab: waiting and active conversations live (server-sent events, which also keep this staff
- * member online), take, the whole transcript, a reply box with the canned-answer search beside it (one click
+ * member online), take, the whole transcript (what was said to the bot before 转人工 first, set apart), a reply box with the canned-answer search beside it (one click
  * inserts), end; after-hours messages with the number shown on opening. Plain DOM, text set with textContent only.
  */
 
@@ -53,6 +53,10 @@ export const HANDOFF_STYLE = `
 .ho-transcript li { margin: .3rem 0; white-space: pre-wrap; }
 .ho-transcript .from { font-size: .8rem; color: #5b6675; margin-right: .4rem; }
 .ho-transcript li.staff { color: #1b5e20; } .ho-transcript li.bot { color: #37474f; }
+.ho-transcript li.earlier { opacity: .75; }
+.ho-transcript li.ho-sep { text-align: center; font-size: .8rem; color: #5b6675; border-top: 1px dashed #b9c3cf; padding-top: .2rem; margin: .5rem 0; }
+.ho-list .ho-context { flex-basis: 100%; max-height: 30vh; font-size: .9rem; }
+.ho-list .ho-context li { display: block; background: none; border: 0; border-radius: 0; padding: 0; margin: .3rem 0; }
 .ho-compose textarea { width: 100%; font: inherit; padding: .4rem .5rem; border: 1px solid #b9c3cf; border-radius: 6px; margin-top: .5rem; }
 #ho-q { width: 100%; }
 #ho-results { list-style: none; padding: 0; }
@@ -82,7 +86,20 @@ function renderList() {
   const b = $("handoff-count"); b.hidden = !waiting; b.textContent = String(waiting);
 }
 function line(t) {
-  return h("li", { class: t.from }, h("span", { class: "from" }, (FROM[t.from] || t.from) + (t.by ? "·" + t.by : "") + " " + fmtTime(t.at)), t.text);
+  return h("li", { class: t.from + (t.earlier ? " earlier" : "") }, h("span", { class: "from" }, (FROM[t.from] || t.from) + (t.by ? "·" + t.by : "") + " " + fmtTime(t.at)), t.text);
+}
+const SEP_BEFORE = "以下是转人工之前考生与机器人的对话";
+const SEP_AFTER = "以上是转人工之前的对话";
+const sep = (text) => h("li", { class: "ho-sep", role: "separator" }, text);
+/** Appends entries to a list, setting apart each run of what was said before 转人工. */
+function appendLines(list, entries) {
+  for (const t of entries) {
+    const last = list.lastElementChild;
+    const wasEarlier = Boolean(last && last.classList.contains("earlier"));
+    if (t.earlier && !wasEarlier) list.append(sep(SEP_BEFORE));
+    if (!t.earlier && wasEarlier) list.append(sep(SEP_AFTER));
+    list.append(line(t));
+  }
 }
 function showControls() {
   const x = current && handoffs.get(current.id) || current;
@@ -100,7 +117,8 @@ async function open(id) {
     current = d;
     handoffs.set(d.id, { ...d, transcript: undefined });
     $("ho-detail").hidden = false;
-    $("ho-transcript").replaceChildren(...d.transcript.map(line));
+    $("ho-transcript").replaceChildren();
+    appendLines($("ho-transcript"), d.transcript);
     $("ho-transcript").scrollTop = $("ho-transcript").scrollHeight;
     showControls(); renderList();
   } catch (e) { $("ho-error").textContent = e.message; }
@@ -125,8 +143,19 @@ async function loadCallbacks() {
     const list = await api("/callbacks");
     $("ho-callbacks").replaceChildren(...(list.length ? list.map((c) => {
       const phone = h("b", {}, c.phone);
-      return h("li", {}, h("span", { class: "hint" }, new Date(c.at).toLocaleString("zh-CN")), h("span", {}, c.channel), h("span", {}, c.question), phone,
-        h("button", { type: "button", onclick: async (e) => { try { const o = await api("/callbacks/" + encodeURIComponent(c.id) + "/open", { method: "POST", body: "{}" }); phone.textContent = o.phone; e.target.remove(); } catch (err) { toast(err.message); } } }, "查看号码"));
+      const item = h("li", {}, h("span", { class: "hint" }, new Date(c.at).toLocaleString("zh-CN")), h("span", {}, c.channel), h("span", {}, c.question), phone,
+        h("button", { type: "button", onclick: async (e) => { try { const o = await api("/callbacks/" + encodeURIComponent(c.id) + "/open", { method: "POST", body: "{}" }); phone.textContent = o.phone; e.target.remove(); } catch (err) { toast(err.message); } } }, "查看号码"),
+        c.earlier ? h("button", { type: "button", "aria-expanded": "false", onclick: async (e) => {
+          const shown = item.querySelector(".ho-context");
+          if (shown) { shown.remove(); e.target.setAttribute("aria-expanded", "false"); return; }
+          try {
+            const d = await api("/callbacks/" + encodeURIComponent(c.id));
+            const list = h("ol", { class: "ho-transcript ho-context" });
+            appendLines(list, d.context);
+            item.append(list); e.target.setAttribute("aria-expanded", "true");
+          } catch (err) { toast(err.message); }
+        } }, "留言前的对话") : null);
+      return item;
     }) : [h("li", { class: "hint" }, "暂无留言")]));
   } catch (e) { $("ho-callbacks").replaceChildren(h("li", { class: "hint" }, e.message)); }
 }
@@ -137,7 +166,7 @@ function connect() {
   stream.addEventListener("error", () => { $("ho-online").textContent = "连接中断，正在重连…"; });
   stream.addEventListener("handoffs", (e) => { handoffs.clear(); for (const x of JSON.parse(e.data)) handoffs.set(x.id, x); renderList(); showControls(); });
   stream.addEventListener("handoff", (e) => { const x = JSON.parse(e.data); handoffs.set(x.id, x); if (current && current.id === x.id) { current = { ...current, ...x }; showControls(); } renderList(); });
-  stream.addEventListener("message", (e) => { const m = JSON.parse(e.data); if (current && current.id === m.handoff) { $("ho-transcript").append(line(m)); $("ho-transcript").scrollTop = $("ho-transcript").scrollHeight; } });
+  stream.addEventListener("message", (e) => { const m = JSON.parse(e.data); if (current && current.id === m.handoff) { appendLines($("ho-transcript"), [m]); $("ho-transcript").scrollTop = $("ho-transcript").scrollHeight; } });
   stream.addEventListener("callback", loadCallbacks);
 }
 $("ho-pause").addEventListener("click", () => {

@@ -4,11 +4,14 @@
  *   GET  /api/handoffs               → [{id, channel, user (masked), status, since, takenBy?, mine}]
  *   GET  /api/handoffs/stream        → server-sent events (handoffs, handoff, message, callback); keeps this staff
  *                                      member present (online) while open
- *   GET  /api/handoffs/:id           → the same plus transcript: [{at, from, text}]
+ *   GET  /api/handoffs/:id           → the same plus transcript: [{at, from, text, earlier?}] (earlier: said to the bot
+ *                                      before 转人工, first)
  *   POST /api/handoffs/:id/take      → 200, 409 when another staff member holds it (or it is over), 404
  *   POST /api/handoffs/:id/messages  {"text"} → 201 {seq, delivered}; 409 unless this staff member holds it
  *   POST /api/handoffs/:id/close     → 200 (the bot answers again; the candidate is told); 409 when another holds it
- *   GET  /api/callbacks              → after-hours messages, number and question masked
+ *   GET  /api/callbacks              → after-hours messages, number and question masked (earlier: how many entries
+ *                                      of what was said before 转人工 it carries)
+ *   GET  /api/callbacks/:id          → one of them, masked, with context: [{at, from, text}] (said before 转人工)
  *   POST /api/callbacks/:id/open     → the message in full, for the staff member who opens it (recorded)
  *
  * Staff messages and the bot's notices of a take and an end are transcript entries; a web or API conversation picks
@@ -104,7 +107,7 @@ export function handoffRoutes(router: Router, d: HandoffConsoleDeps): void {
         else if (e.type === "callback") send("callback", { id: e.id });
         else {
           const h = await d.queue.current(e.conversation);
-          if (h) send("message", { handoff: h.id, seq: e.seq, at: e.entry.at, from: e.entry.from, text: e.entry.text });
+          if (h) send("message", { handoff: h.id, seq: e.seq, at: e.entry.at, from: e.entry.from, text: e.entry.text, ...(e.entry.earlier ? { earlier: true } : {}) });
         }
       })().catch(() => undefined);
     };
@@ -143,6 +146,7 @@ export function handoffRoutes(router: Router, d: HandoffConsoleDeps): void {
       from: r.entry.from,
       text: r.entry.text,
       ...(r.entry.by ? { by: staffName(r.entry.by) } : {}),
+      ...(r.entry.earlier ? { earlier: true } : {}),
     }));
     res.json({ ...handoffView(h, me(req)), transcript });
   });
@@ -193,7 +197,14 @@ export function handoffRoutes(router: Router, d: HandoffConsoleDeps): void {
   });
 
   router.get("/api/callbacks", async (_req, res) => {
-    res.json((await d.queue.callbacks()).map((c) => ({ id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone, ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}) })));
+    res.json((await d.queue.callbacks()).map((c) => ({ id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone, earlier: c.context?.length ?? 0, ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}) })));
+  });
+
+  router.get("/api/callbacks/:id", async (req, res) => {
+    const c = await d.queue.callback(String(req.params.id));
+    if (!c) return void res.status(404).json({ error: "没有这条留言（可能已过保留期被删除）" });
+    const context = c.context.map((e) => ({ at: e.at, from: e.from, text: e.text, earlier: true }));
+    res.json({ id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone, context, ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}) });
   });
 
   router.post("/api/callbacks/:id/open", async (req: Authed, res) => {

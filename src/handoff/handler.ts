@@ -8,6 +8,10 @@
  *   place; otherwise the bot says when staff are back and takes a message (the question, then a callback number;
  *   "取消" cancels).
  * - While waiting, the bot answers as usual and both sides go to the transcript.
+ * - Before that, the conversation's last few exchanges with the bot (masked, clipped, within a time bound) are kept in
+ *   its session, on every channel alike: they go first into the transcript, marked as earlier, when the conversation
+ *   joins the queue, and with an after-hours message, so that the staff member sees what was already said. They live
+ *   and die with the session (新对话, expiry).
  * Every wording is a reply template of knowledge/common/replies.yaml.
  */
 import type { Knowledge } from "../knowledge/load.js";
@@ -15,7 +19,8 @@ import { render } from "../knowledge/facts.js";
 import type { Handler } from "../engine/chain.js";
 import type { TurnContext } from "../engine/context.js";
 import { optionValue } from "../engine/reply.js";
-import type { HandoffQueue } from "./queue.js";
+import { mask } from "../logging.js";
+import type { HandoffQueue, TranscriptEntry } from "./queue.js";
 import { maskPhone } from "./queue.js";
 import type { Presence } from "./presence.js";
 import { clock, isStaffed, parseHours, shanghaiClock, type StaffedHours } from "./hours.js";
@@ -43,6 +48,53 @@ export interface HandoffSessionState {
    * of such conversations alone, not on every turn of every conversation. Cleared once the hand-off is over.
    */
   inHandoff?: boolean;
+  /** The last exchanges with the bot before a hand-off, oldest first (see EarlierTurn). */
+  earlier?: EarlierTurn[];
+}
+
+/** One exchange with the bot kept for a later hand-off: what the candidate said and the bot's reply, masked, clipped. */
+export interface EarlierTurn {
+  at: number;
+  said: string;
+  reply: string;
+  /** Part of taking an after-hours message (转人工, the question, the number): not repeated in that message. */
+  leaving?: 1;
+}
+
+/** Exchanges kept (the newest). */
+export const EARLIER_TURNS = 10;
+/** Exchanges older than this when kept or handed over are left out. */
+export const EARLIER_MS = 60 * 60_000;
+/** What the candidate said is kept to this many characters, the bot's reply to that many. */
+const EARLIER_SAID = 200;
+const EARLIER_REPLY = 240;
+
+/** Masked first (a number cut in two would no longer be seen as one), then clipped with an ellipsis. */
+function keep(text: string, max: number): string {
+  const masked = mask(text.length > max + 100 ? text.slice(0, max + 100) : text);
+  if (masked.length <= max) return masked;
+  // Never half of a character outside the BMP (an emoji).
+  const cut = /[\uD800-\uDBFF]/.test(masked[max - 2]) ? max - 2 : max - 1;
+  return `${masked.slice(0, cut)}…`;
+}
+
+/** Adds this turn's exchange to the session's earlier turns, dropping the oldest and those past the time bound. */
+export function rememberTurn(s: HandoffSessionState, at: number, said: string, reply: string, leaving = false): void {
+  if (!said) return;
+  const kept = (s.earlier ?? []).filter((e) => at - e.at <= EARLIER_MS);
+  kept.push({ at, said: keep(said, EARLIER_SAID), reply: keep(reply, EARLIER_REPLY), ...(leaving ? { leaving: 1 as const } : {}) });
+  s.earlier = kept.length > EARLIER_TURNS ? kept.slice(-EARLIER_TURNS) : kept;
+}
+
+/** The earlier turns as transcript entries, within the time bound; without those of taking a message, if asked. */
+export function earlierEntries(s: HandoffSessionState, at: number, withLeaving = true): TranscriptEntry[] {
+  const out: TranscriptEntry[] = [];
+  for (const e of s.earlier ?? []) {
+    if (at - e.at > EARLIER_MS || (!withLeaving && e.leaving)) continue;
+    out.push({ at: e.at, from: "candidate", text: e.said, earlier: true });
+    if (e.reply) out.push({ at: e.at, from: "bot", text: e.reply, earlier: true });
+  }
+  return out;
 }
 
 const CANCEL = /^(取消|不用了?|算了|不留了?|不需要了?|cancel)[。.!！]*$/i;
@@ -91,9 +143,28 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
   };
 
   const leaveMessage = async (ctx: TurnContext, s: HandoffSessionState, question: string, phone: string) => {
-    await queue.leaveMessage(ctx.userId, ctx.channel, question, phone);
+    // The exchanges before 转人工 go with it (not the message's own dialog: the message holds the question and number).
+    await queue.leaveMessage(ctx.userId, ctx.channel, question, phone, earlierEntries(s, now(), false));
     delete s.leaving;
     say(ctx, t("handoff_message_left", { phone: maskPhone(phone), hours: kb.contacts.hours.text }), "answered");
+  };
+
+  /** A turn of taking an after-hours message: the question, then the number; 取消 cancels. */
+  const takeMessage = async (ctx: TurnContext, s: HandoffSessionState, leaving: NonNullable<HandoffSessionState["leaving"]>, raw: string) => {
+    if (CANCEL.test(raw)) {
+      delete s.leaving;
+      return say(ctx, t("handoff_message_cancelled"), "answered");
+    }
+    if (leaving.step === "question") {
+      if (!raw) return say(ctx, t("handoff_ask_question"), "asked");
+      const phone = readPhone(raw);
+      if (phone) return leaveMessage(ctx, s, raw, phone);
+      s.leaving = { step: "phone", question: raw, at: now() };
+      return say(ctx, t("handoff_ask_phone"), "asked");
+    }
+    const phone = readPhone(raw);
+    if (phone) return leaveMessage(ctx, s, leaving.question ?? "", phone);
+    return say(ctx, t("handoff_phone_again"), "asked");
   };
 
   return async (ctx, next) => {
@@ -118,20 +189,9 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
     // Taking an after-hours message (forgotten when the candidate comes back much later: it is a new question then).
     if (s.leaving && now() - (s.leaving.at ?? 0) > LEAVING_MS) delete s.leaving;
     if (s.leaving) {
-      if (CANCEL.test(raw)) {
-        delete s.leaving;
-        return say(ctx, t("handoff_message_cancelled"), "answered");
-      }
-      if (s.leaving.step === "question") {
-        if (!raw) return say(ctx, t("handoff_ask_question"), "asked");
-        const phone = readPhone(raw);
-        if (phone) return leaveMessage(ctx, s, raw, phone);
-        s.leaving = { step: "phone", question: raw, at: now() };
-        return say(ctx, t("handoff_ask_phone"), "asked");
-      }
-      const phone = readPhone(raw);
-      if (phone) return leaveMessage(ctx, s, s.leaving.question ?? "", phone);
-      return say(ctx, t("handoff_phone_again"), "asked");
+      await takeMessage(ctx, s, s.leaving, raw);
+      rememberTurn(s, now(), said, ctx.parts.join("\n"), true);
+      return;
     }
 
     const asks = (ctx.u?.intent === "handoff" && ctx.u.byRule) || (offered !== undefined && ctx.u?.norm.text === offered);
@@ -147,8 +207,12 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       const inHours = hours ? isStaffed(hours, at) : false;
       const online = inHours ? (await setup.presence.online()).length > 0 : false;
       if (inHours && online) {
+        // What was said before comes first in the transcript (written before the queue lists the conversation, so
+        // nothing a staff member does on taking it can come in between).
+        for (const e of earlierEntries(s, at)) await queue.record(ctx.userId, e);
         const { position } = await queue.open(ctx.userId, ctx.channel);
         s.inHandoff = true;
+        delete s.earlier;
         await queue.record(ctx.userId, { at, from: "candidate", text: said });
         say(ctx, t("handoff_queued", { position }));
         await queue.record(ctx.userId, { at: now(), from: "bot", text: ctx.parts.join("\n") });
@@ -157,6 +221,7 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       say(ctx, inHours ? t("handoff_nobody_online") : t("handoff_after_hours", { hours: hoursText, back: back(at) }));
       ctx.parts.push(t("handoff_ask_question"));
       s.leaving = { step: "question", at: now() };
+      rememberTurn(s, at, said, ctx.parts.join("\n"), true);
       return;
     }
 
@@ -173,8 +238,10 @@ export function handoffHandler(kb: Knowledge, vars: Record<string, string>, setu
       }
     } else if (ctx.status !== "error") delete s.fallbacks;
 
-    // Waiting in the queue: both sides are kept for the staff member who takes it.
-    if (open && said) {
+    // Not in a hand-off: the exchange is kept for one later (bounded, in the session). Waiting in the queue: both sides
+    // are kept in the transcript for the staff member who takes it.
+    if (!open) rememberTurn(s, now(), said, ctx.parts.join("\n"));
+    else if (said) {
       await queue.record(ctx.userId, { at: now(), from: "candidate", text: said });
       if (ctx.parts.length) await queue.record(ctx.userId, { at: now(), from: "bot", text: ctx.parts.join("\n") });
     }

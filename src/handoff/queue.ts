@@ -33,6 +33,8 @@ export interface TranscriptEntry {
   text: string;
   /** The staff member who wrote it. */
   by?: string;
+  /** Said before the conversation was handed over (between the candidate and the bot), recorded on 转人工. */
+  earlier?: boolean;
 }
 
 export interface CallbackMessage {
@@ -42,6 +44,8 @@ export interface CallbackMessage {
   channel: string;
   question: string;
   phone: string;
+  /** What the candidate and the bot said before 转人工 (masked). */
+  context?: TranscriptEntry[];
   openedBy?: string;
   openedAt?: number;
 }
@@ -57,6 +61,8 @@ const OPEN = "handoffs:open";
 const RECENT = "handoffs:recent";
 const CALLBACKS = "callbacks";
 const MAX_TEXT = 2_000;
+/** Entries of the conversation before 转人工 kept with an after-hours message. */
+const MAX_CONTEXT = 40;
 
 export interface QueueOptions {
   now?: () => number;
@@ -193,8 +199,16 @@ export class HandoffQueue {
   }
 
   /** An after-hours message: the question and the number to call back. */
-  async leaveMessage(conversation: string, channel: string, question: string, phone: string): Promise<CallbackMessage> {
-    const c: CallbackMessage = { id: randomUUID(), at: this.now(), conversation, channel, question: question.slice(0, MAX_TEXT), phone };
+  async leaveMessage(conversation: string, channel: string, question: string, phone: string, context: TranscriptEntry[] = []): Promise<CallbackMessage> {
+    const c: CallbackMessage = {
+      id: randomUUID(),
+      at: this.now(),
+      conversation,
+      channel,
+      question: question.slice(0, MAX_TEXT),
+      phone,
+      ...(context.length ? { context: context.slice(-MAX_CONTEXT).map((e) => ({ at: e.at, from: e.from, text: mask(e.text.slice(0, MAX_TEXT)), earlier: true })) } : {}),
+    };
     await this.docs.cas(`callback:${c.id}`, 0, c);
     await this.docs.addToSet(CALLBACKS, c.id);
     this.emit({ type: "callback", id: c.id });
@@ -214,6 +228,13 @@ export class HandoffQueue {
       out.push(c);
     }
     return out.sort((a, b) => b.at - a.at).map((c) => ({ ...c, phone: maskPhone(c.phone), question: mask(c.question) }));
+  }
+
+  /** One after-hours message as lists show it (number and question masked), with what was said before it. */
+  async callback(id: string): Promise<(CallbackMessage & { context: TranscriptEntry[] }) | undefined> {
+    const c = (await this.docs.get<CallbackMessage>(`callback:${id}`))?.value;
+    if (!c || c.at < this.now() - this.retentionMs) return undefined;
+    return { ...c, phone: maskPhone(c.phone), question: mask(c.question), context: c.context ?? [] };
   }
 
   /** One after-hours message in full, for the staff member who opens it (recorded). */

@@ -97,11 +97,19 @@ const to = (user: string) => wx.sent.filter((s) => s.touser === user).map((s) =>
 
 describe("微信客服", () => {
   it("the whole hand-off: queue, take, staff replies by send_msg (an expired token, a busy WeChat), no bot answer while held, end", async () => {
+    wx.kfQueue.push(userMsg("wmU1", "电子商务师四级多少钱"));
+    await push();
+    await until(() => to("wmU1").some((t) => /元/.test(t)));
     wx.kfQueue.push(userMsg("wmU1", "转人工"));
     await push();
     await until(() => to("wmU1").some((t) => t.includes("第 1 位")));
     const h = (await consoleGet("/handoffs")).find((x: any) => x.channel === "wecom");
     expect(h).toMatchObject({ status: "waiting" });
+    // The staff member sees what was said before 转人工 first, the bot's answer included.
+    const first = (await consoleGet(`/handoffs/${h.id}`)).transcript;
+    expect(first.slice(0, 3).map((t: any) => [t.from, t.earlier ?? false])).toEqual([["candidate", true], ["bot", true], ["candidate", false]]);
+    expect(first[0].text).toBe("电子商务师四级多少钱");
+    expect(first[1].text).toMatch(/元/);
 
     expect((await consolePost(`/handoffs/${h.id}/take`)).status).toBe(200);
     await until(() => to("wmU1").some((t) => t.includes("工作人员已接入")));
@@ -120,9 +128,10 @@ describe("微信客服", () => {
 
     expect((await consolePost(`/handoffs/${h.id}/close`)).status).toBe(200);
     await until(() => to("wmU1").some((t) => t.includes("人工服务已结束")));
+    const held = to("wmU1").length;
     wx.kfQueue.push(userMsg("wmU1", "电子商务师四级多少钱"));
     await push();
-    await until(() => to("wmU1").some((t) => /元/.test(t)));
+    await until(() => to("wmU1").slice(held).some((t) => /元/.test(t)));
   });
 });
 

@@ -49,10 +49,17 @@ describe("转人工 on WeChat via Wechaty (mock puppet)", () => {
   afterAll(() => channel.stop(500));
 
   it("queues, goes silent while held, delivers staff replies through the pacer, answers again after the end", async () => {
+    mary.say("照片有什么要求").to(user);
+    await waitFor(() => heard.length > 0);
     mary.say("转人工").to(user);
     await waitFor(() => heard.some((t) => t.includes("第 1 位")));
     const h = (await handoff.queue.current(`wx:${mary.id}`))!;
     expect(h).toMatchObject({ channel: "wechat", status: "waiting" });
+    // What was said before 转人工 comes first in the transcript, marked as earlier.
+    const first = (await handoff.queue.transcript(h.conversation)).map((r) => r.entry);
+    expect(first.map((e) => [e.from, e.earlier ?? false])).toEqual([["candidate", true], ["bot", true], ["candidate", false], ["bot", false]]);
+    expect(first[0].text).toBe("照片有什么要求");
+    expect(heard[0]).toContain(first[1].text.split("\n")[0]);
     expect(await handoff.queue.take(h.id, "user:zhang")).toBe("ok");
 
     expect(await delivery.send(h.conversation, "您好，我是工作人员小张")).toBe(true);
