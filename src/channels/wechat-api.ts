@@ -17,6 +17,8 @@ export const ERR = {
   outOfWindow: 45015,
   /** 微信客服: the customer has not written for 48 hours, or 5 messages were sent since. */
   kfOutOfWindow: 95001,
+  /** 微信客服: "send msg session status invalid": send_msg only while the session is 0 (未处理) or 1 (智能助手). */
+  kfSessionState: 95018,
   apiLimit: 45009,
   freqLimit: 45047,
 } as const;
@@ -220,7 +222,16 @@ export interface KfMessage {
   msgtype: string;
   text?: { content: string };
   event?: { event_type: string; open_kfid?: string; external_userid?: string; [k: string]: unknown };
+  /** The servicer who wrote (origin 5, from WeCom's own client). */
+  servicer_userid?: string;
 }
+
+/**
+ * 微信客服's session states (会话分配与消息收发 → 分配客服会话). send_msg works in 0 and 1 only; the API moves 0 → 1, 2, 3;
+ * 1 → 2, 3; 2 → 3; 3 → 3, 4; never from 4 (a user's message turns 4 into 0; a servicer writing in WeCom's client turns
+ * it into 3).
+ */
+export const KF_STATE = { new: 0, assistant: 1, pool: 2, servicer: 3, ended: 4 } as const;
 
 /** 企业微信's 微信客服: messages pulled with sync_msg from a cursor, answers sent with send_msg. */
 export class WeComKfApi extends WeChatApi {
@@ -255,6 +266,12 @@ export class WeComKfApi extends WeChatApi {
     for (const part of splitBytes(text, WeComKfApi.MAX_BYTES)) {
       await this.call("/cgi-bin/kf/send_msg", { touser: externalUserId, open_kfid: openKfid, msgtype: "text", text: { content: part } });
     }
+  }
+
+  /** The welcome (or another event's message) with the code of an event: one message, within the code's time limit. */
+  async sendOnEvent(code: string, text: string): Promise<void> {
+    const content = splitBytes(text, WeComKfApi.MAX_BYTES)[0] ?? "";
+    await this.call("/cgi-bin/kf/send_msg_on_event", { code, msgtype: "text", text: { content } });
   }
 
   /** The session's state: 0 new, 1 智能助手, 2 waiting for a servicer, 3 with a servicer, 4 ended. */

@@ -72,6 +72,10 @@ export class HandoffChannels {
     if (!missing.length) {
       const api = new WeComKfApi({ base: c.WECOM_API_BASE, corpId: c.WECOM_CORP_ID!, secret: c.WECOM_KF_SECRET!, log: o.log, now, ...o.api });
       const hint = () => render(o.engine.kb.replies.options_hint, baseVars(o.engine.kb));
+      // Rendered now: a template error stops the service before a candidate sees it (as the 公众号 does).
+      const vars = baseVars(o.engine.kb);
+      const r = o.engine.kb.replies;
+      const texts = { welcome: render(r.welcome, { ...vars, topics: render(r.topics, vars) }), help: render(r.channel_help, vars), photoUnchecked: render(r.photo_unchecked, vars) };
       this.wecom = createWeComKf({
         token: c.WECOM_TOKEN!,
         aesKey: c.WECOM_AES_KEY!,
@@ -80,6 +84,7 @@ export class HandoffChannels {
         docs: o.docs,
         log: o.log,
         now,
+        texts,
         answer: async (conversation, text) => {
           const r = await o.engine.turn(conversation, text, "wecom");
           // A staff member holds the conversation: nothing from the bot.
