@@ -16,8 +16,12 @@
  *   is fetched only when OA_FETCH_PICTURES is on); voice with recognition → as text; other types → a short help.
  * - WeChat retries a push it got no answer to within 5 s (3 tries): FromUserName+MsgId, or FromUserName+CreateTime for
  *   events, keys a cache of the reply (bounded by bytes), so a retry gets the same reply and the message is processed
- *   once. An answer not ready
- *   within 4.5 s is replied with "success" (WeChat then shows nothing and does not retry).
+ *   once. An answer not ready within 4.5 s is replied with "success" (WeChat then shows nothing and does not retry).
+ * - With 客服消息 configured (`sendLater`: OA_APPID + OA_APPSECRET), nothing is lost to the 5-second reply: an answer
+ *   that misses it is sent whole through 客服消息 once it is ready, and a long answer's first part is the passive reply
+ *   (with the reply_continued note) and the rest follows through 客服消息 after it. Who delivers is claimed once per
+ *   message in the shared keys (`oa:deliver:<key>` = passive | late), so WeChat's retries and several instances send
+ *   each answer once. Without it, a late answer is lost and a long one is cut with the reply_truncated note.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
@@ -29,6 +33,7 @@ import { checkPhoto, photoReply, PHOTO_MAX_KB } from "./photo-check.js";
 import { silentLog, type Log } from "../server/logger.js";
 import { MemorySharedKeys, type SharedKeys } from "../store/shared-keys.js";
 import { renderText } from "../engine/render-text.js";
+import { splitBytes } from "./wechat-api.js";
 
 // === Signatures and the message cipher
 
@@ -176,6 +181,20 @@ export function fitBytes(text: string, maxBytes: number, note: string): string {
   return `${cut.trimEnd()}\n${note}`;
 }
 
+/** The longest answer kept whole for 客服消息 (its first part passive, the rest in several messages). */
+export const MAX_LATE_BYTES = 16 * 1024;
+
+/**
+ * A long answer as a passive reply and the rest: the first part (whole lines while they fit, with `note` after it)
+ * within `maxBytes`, and what follows, for 客服消息.
+ */
+export function splitPassive(text: string, maxBytes: number, note: string): [string, string] {
+  const budget = maxBytes - Buffer.byteLength("\n" + note, "utf8");
+  const parts = splitBytes(text, budget);
+  if (parts.length < 2) return [text, ""];
+  return [`${parts[0]}\n${note}`, parts.slice(1).join("\n")];
+}
+
 // === The router
 
 export interface OfficialAccountOptions {
@@ -200,6 +219,13 @@ export interface OfficialAccountOptions {
   shared?: SharedKeys;
   /** The clock timestamps are checked against (tests give a fixed one for published vectors). */
   now?: () => number;
+  /**
+   * Sends a text to a follower through 客服消息 outside the request (the durable outbox's send for `oa:<openid>`; it
+   * splits long texts): late answers and the rest of long ones. Absent: late answers are lost, long ones cut.
+   */
+  sendLater?: (openId: string, text: string) => Promise<unknown>;
+  /** How long an answer that missed the 5-second reply is awaited to be sent through 客服消息 (ms). */
+  lateMaxMs?: number;
 }
 
 /** A push's timestamp may be this far from our clock, either way (seconds). */
@@ -353,6 +379,9 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const shared = options.shared ?? new MemorySharedKeys({ now, maxBytes: 4 * 2 ** 20 });
   // After a reply's numbered options: the structured reply as 公众号 text (render-text.ts).
   const optionsHint = render(r.options_hint, vars);
+  const continuedNote = render(r.reply_continued, vars);
+  const sendLater = options.sendLater;
+  const lateMaxMs = options.lateMaxMs ?? 60_000;
 
   /**
    * The query's signature and timestamp; throws Refused. Returns the timestamp and nonce. A right signature with a
@@ -390,10 +419,13 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     res.status(401).end();
   };
 
-  /** The reply to send for one message, cut to WeChat's limit (so the cache holds what is sent), or null. */
+  /**
+   * The reply to send for one message, or null. Without 客服消息 it is cut to WeChat's limit here (so the cache holds
+   * what is sent); with it, the whole answer is kept (its rest goes through 客服消息), up to a bound.
+   */
   const process = (msg: Record<string, string>): Promise<string | null> =>
     answer(msg).then(
-      (text) => (text === null ? null : fitBytes(text, MAX_REPLY_BYTES, truncatedNote)),
+      (text) => (text === null ? null : fitBytes(text, sendLater ? MAX_LATE_BYTES : MAX_REPLY_BYTES, truncatedNote)),
       (err) => {
         log.error({ err: (err as Error).message }, "公众号：处理消息失败");
         return null;
@@ -418,7 +450,9 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
       await shared.putIfAbsent(`oa:reply:${key}`, JSON.stringify(text), dedupeTtlMs).catch((err: Error) => log.warn({ err: err.message }, "公众号：答案未能存入共享存储"));
       return text;
     }
-    for (let i = 0; i * SHARED_POLL_MS < replyTimeoutMs; i++) {
+    // With 客服消息, a reply ready after the 5 seconds is still worth waiting for: it is sent late.
+    const waitMs = sendLater ? lateMaxMs : replyTimeoutMs;
+    for (let i = 0; i * SHARED_POLL_MS < waitMs; i++) {
       const stored = await shared.get(`oa:reply:${key}`).catch(() => undefined);
       if (stored !== undefined) return parseStoredReply(stored);
       await new Promise((r) => setTimeout(r, SHARED_POLL_MS));
@@ -426,6 +460,29 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     // Not ready: this attempt answers "success"; forgetting it lets WeChat's next retry look again.
     replies.delete(key);
     return null;
+  };
+
+  /**
+   * Claims the delivery of a message's answer: "passive" (the reply to WeChat's request) or "late" (客服消息). Returns
+   * what was claimed before, or undefined when this claim is the first. A store that does not answer lets it go ahead.
+   */
+  const claim = (key: string, how: "passive" | "late"): Promise<string | undefined> =>
+    shared.putIfAbsent(`oa:deliver:${key}`, how, dedupeTtlMs).catch((err: Error) => {
+      log.warn({ err: err.message }, "公众号：共享存储不可用，答案的发送方式未登记");
+      return undefined;
+    });
+
+  /** An answer that missed the 5-second reply: sent whole through 客服消息 when ready, unless another request delivers it. */
+  const deliverLate = async (key: string, openId: string, reply: Promise<string | null>): Promise<void> => {
+    if ((await claim(key, "late")) !== undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const text = await Promise.race([reply, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), lateMaxMs)))]);
+    clearTimeout(timer);
+    if (!text?.trim()) {
+      if (text === null) log.warn({}, "公众号：答案超时未完成，未能发送");
+      return;
+    }
+    await sendLater!(openId, text);
   };
 
   /** The reply text for one message, or null for none ("success"). */
@@ -552,11 +609,35 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), Math.max(0, replyTimeoutMs - (now() - started)));
     });
-    const text = await Promise.race([pending.reply, timeout]);
+    const ready = await Promise.race([pending.reply, timeout]);
     clearTimeout(timer);
-    if (text === "timeout" || text === null || !text.trim()) {
-      if (text === "timeout") log.warn({ type: msg.MsgType }, "公众号：答案未在时限内完成，回复 success");
-      return void res.type("text/plain").send("success");
+    const success = () => void res.type("text/plain").send("success");
+    if (ready === "timeout") {
+      if (!sendLater) {
+        log.warn({ type: msg.MsgType }, "公众号：答案未在时限内完成，回复 success");
+        return success();
+      }
+      log.info({ type: msg.MsgType }, "公众号：答案未在时限内完成，完成后通过客服消息发送");
+      const openId = msg.FromUserName;
+      void deliverLate(key, openId, pending.reply).catch((err: Error) => log.error({ err: err.message }, "公众号：客服消息发送失败"));
+      return success();
+    }
+    if (ready === null || !ready.trim()) return success();
+
+    let text = ready;
+    if (sendLater) {
+      // Another request of this message (a retry here or on another instance) may already be sending it late.
+      const before = await claim(key, "passive");
+      if (before === "late") return success();
+      if (Buffer.byteLength(text, "utf8") > MAX_REPLY_BYTES) {
+        const [first, rest] = splitPassive(text, MAX_REPLY_BYTES, continuedNote);
+        text = first;
+        // The rest once (the first request of this message), after WeChat has the first part.
+        if (before === undefined && rest) {
+          const openId = msg.FromUserName;
+          res.once("finish", () => void Promise.resolve(sendLater(openId, rest)).catch((err: Error) => log.error({ err: err.message }, "公众号：客服消息发送失败")));
+        }
+      }
     }
 
     const createTime = Math.floor(now() / 1000);

@@ -1,0 +1,206 @@
+/**
+ * The 公众号 with 客服消息 (issue 15): an answer that misses WeChat's 5-second reply is sent whole through 客服消息 once
+ * it is ready, and a long answer's rest follows its passive first part — each once, across WeChat's retries and across
+ * two instances sharing the store's keys — against the stand-in API on 127.0.0.1 (tokens, JSON, 2048 bytes checked).
+ */
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getKb, sharedEngine } from "../helpers.js";
+import { createHttpApp } from "../../src/server/http.js";
+import { baseVars, render } from "../../src/knowledge/facts.js";
+import { createOfficialAccountRouter, MAX_REPLY_BYTES, type OfficialAccountOptions } from "../../src/channels/official-account.js";
+import { OfficialAccountApi } from "../../src/channels/wechat-api.js";
+import { Delivery } from "../../src/handoff/delivery.js";
+import { MemoryDocs } from "../../src/handoff/docs.js";
+import { MemorySharedKeys } from "../../src/store/shared-keys.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { listen, type Running } from "../server/listen.js";
+import { weChatStandIn, type WeChatStandIn } from "./wechat-standin.js";
+
+const kb = getKb();
+const engine = sharedEngine();
+const vars = baseVars(kb);
+const continued = render(kb.replies.reply_continued, vars);
+const truncated = render(kb.replies.reply_truncated, vars);
+
+const TOKEN = "late-token";
+const GH = "gh_late0001";
+const sign = (...parts: string[]) => createHash("sha1").update([...parts].sort().join("")).digest("hex");
+const field = (xml: string, name: string) => new RegExp(`<${name}><!\\[CDATA\\[([\\s\\S]*?)\\]\\]></${name}>`).exec(xml)?.[1];
+
+function signedUrl(base: string) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e9));
+  return `${base}/wechat?${new URLSearchParams({ signature: sign(TOKEN, ts, nonce), timestamp: ts, nonce })}`;
+}
+const textXml = (from: string, content: string, msgId: string) =>
+  `<xml><ToUserName><![CDATA[${GH}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`;
+/** The same push again (a retry): same body, signed again (WeChat's retries carry their own timestamp and nonce). */
+const push = (url: string, body: string) => fetch(signedUrl(url), { method: "POST", headers: { "content-type": "text/xml" }, body });
+let seq = 7_000_000;
+const nextId = () => String(6_054_768_590_064_713_728n + BigInt(seq++));
+
+/** The real engine, slowed by `delayMs`, its answer's text replaced by `parts` when given. */
+function wrapped(o: { delayMs?: number; parts?: string[] } = {}) {
+  const calls: string[] = [];
+  const e = {
+    kb,
+    turn: async (user: string, text: string, channel?: string) => {
+      calls.push(text);
+      if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
+      const r = await engine.turn(user, text, channel);
+      return o.parts ? { ...r, reply: { ...r.reply, parts: o.parts, options: [], source: undefined } } : r;
+    },
+  } as unknown as Engine;
+  return { engine: e, calls };
+}
+
+const LONG = Array.from({ length: 60 }, (_, i) => `第${i + 1}条：${"电子商务师三级报名需要准备的材料与条件说明。".repeat(2)}`);
+
+let wx: WeChatStandIn;
+let delivery: Delivery;
+const openServers: Running[] = [];
+
+async function startOa(options: Partial<OfficialAccountOptions> & { engine: Engine }): Promise<Running> {
+  const app = createHttpApp({
+    kb,
+    engine,
+    config: { RATE_LIMIT_PER_MINUTE: 10_000 },
+    mount: (a) =>
+      a.use(
+        "/wechat",
+        createOfficialAccountRouter({ kb, token: TOKEN, sendLater: (openId, text) => delivery.send(`oa:${openId}`, text), ...options }),
+      ),
+  });
+  const s = await listen(app);
+  openServers.push(s);
+  return s;
+}
+
+const sentTo = (user: string) => wx.sent.filter((s) => s.api === "custom" && s.touser === user);
+const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  wx = await weChatStandIn({ appId: "wxLATE", appSecret: "LATESECRET" });
+});
+beforeEach(() => {
+  const api = new OfficialAccountApi({ base: wx.url, appId: "wxLATE", appSecret: "LATESECRET", attempts: 3, backoffMs: 20 });
+  delivery = new Delivery(new MemoryDocs(), { baseDelayMs: 50 });
+  delivery.register("oa", (conversation, text) => api.sendText(conversation.slice(3), text));
+});
+afterAll(async () => {
+  await Promise.all(openServers.map((s) => s.close()));
+  await wx.close();
+});
+
+describe("an answer that misses the 5-second reply", () => {
+  it("gets success at once and is sent whole through 客服消息 once it is ready, once although WeChat retries", async () => {
+    const user = "oLate_slow_0001";
+    wx.lastInbound.set(user, Date.now());
+    const slow = wrapped({ delayMs: 500 });
+    const oa = await startOa({ engine: slow.engine, replyTimeoutMs: 150 });
+    const body = textXml(user, "电子商务师三级多少钱", nextId());
+    const first = await push(oa.url, body);
+    expect(await first.text()).toBe("success");
+    const retry = await push(oa.url, body); // WeChat's retry while the answer is still being made
+    expect(await retry.text()).toBe("success");
+    const sent = await wx.waitFor((s) => s.some((x) => x.touser === user), 5_000);
+    await settle();
+    expect(sent.filter((x) => x.touser === user)).toHaveLength(1);
+    const reference = await engine.turn("oa-late-reference", "电子商务师三级多少钱", "official_account");
+    expect(sentTo(user)[0].content).toContain(reference.reply.parts[0]);
+    // A retry after the late answer went out gets nothing more.
+    expect(await (await push(oa.url, body)).text()).toBe("success");
+    await settle();
+    expect(sentTo(user)).toHaveLength(1);
+    expect(slow.calls).toHaveLength(1);
+  });
+
+  it("is still sent when the first send fails (system busy, then an expired token)", async () => {
+    const user = "oLate_retry_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ delayMs: 300 }).engine, replyTimeoutMs: 100 });
+    wx.failNext(1);
+    wx.expireTokens();
+    expect(await (await push(oa.url, textXml(user, "照片有什么要求", nextId()))).text()).toBe("success");
+    await wx.waitFor((s) => s.some((x) => x.touser === user), 5_000);
+    await settle();
+    expect(sentTo(user)).toHaveLength(1);
+    expect(wx.malformed).toEqual([]);
+  });
+
+  it("two instances sharing the store's keys: the retry reaching the other instance adds no second answer", async () => {
+    const user = "oLate_two_0001";
+    wx.lastInbound.set(user, Date.now());
+    const shared = new MemorySharedKeys({ maxBytes: 2 ** 20 });
+    const a = wrapped({ delayMs: 500 });
+    const b = wrapped({ delayMs: 500 });
+    const oaA = await startOa({ engine: a.engine, replyTimeoutMs: 150, shared });
+    const oaB = await startOa({ engine: b.engine, replyTimeoutMs: 150, shared });
+    const body = textXml(user, "证书怎么领", nextId());
+    expect(await (await push(oaA.url, body)).text()).toBe("success");
+    expect(await (await push(oaB.url, body)).text()).toBe("success");
+    await wx.waitFor((s) => s.some((x) => x.touser === user), 5_000);
+    await settle(700);
+    expect(sentTo(user)).toHaveLength(1);
+    expect(a.calls.length + b.calls.length).toBe(1);
+  });
+
+  it("without 客服消息 configured, the late answer is not sent anywhere (success only)", async () => {
+    const user = "oLate_none_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ delayMs: 300 }).engine, replyTimeoutMs: 100, sendLater: undefined });
+    expect(await (await push(oa.url, textXml(user, "电子商务师三级多少钱", nextId()))).text()).toBe("success");
+    await settle(600);
+    expect(sentTo(user)).toEqual([]);
+  });
+});
+
+describe("a long answer", () => {
+  const whole = LONG.join("\n");
+
+  it("passive first part with the note, the rest through 客服消息 in order; the texts together are the answer", async () => {
+    expect(Buffer.byteLength(whole)).toBeGreaterThan(3 * MAX_REPLY_BYTES);
+    const user = "oLong_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ parts: LONG }).engine });
+    const body = textXml(user, "报名材料", nextId());
+    const xml = await (await push(oa.url, body)).text();
+    const first = field(xml, "Content")!;
+    expect(Buffer.byteLength(first)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
+    expect(first.endsWith(`\n${continued}`)).toBe(true);
+    expect(first).not.toContain(truncated);
+    await wx.waitFor((s) => s.filter((x) => x.touser === user).length >= 2, 5_000);
+    await settle();
+    const rest = sentTo(user).map((s) => s.content);
+    for (const part of rest) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(2048);
+    const received = [first.slice(0, -(continued.length + 1)), ...rest].join("\n");
+    expect(received).toBe(whole);
+
+    // WeChat's retry (it missed our reply) gets the first part again and nothing more is sent.
+    const again = field(await (await push(oa.url, body)).text(), "Content");
+    expect(again).toBe(first);
+    await settle();
+    expect(sentTo(user).map((s) => s.content)).toEqual(rest);
+  });
+
+  it("without 客服消息, is cut with the note that it was cut, as before", async () => {
+    const user = "oLong_none_0001";
+    const oa = await startOa({ engine: wrapped({ parts: LONG }).engine, sendLater: undefined });
+    const content = field(await (await push(oa.url, textXml(user, "报名材料", nextId()))).text(), "Content")!;
+    expect(Buffer.byteLength(content)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
+    expect(content.endsWith(truncated)).toBe(true);
+    await settle();
+    expect(sentTo(user)).toEqual([]);
+  });
+
+  it("a short answer is only the passive reply", async () => {
+    const user = "oShort_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped().engine });
+    const content = field(await (await push(oa.url, textXml(user, "电子商务师三级多少钱", nextId()))).text(), "Content")!;
+    expect(content).not.toContain(continued);
+    await settle();
+    expect(sentTo(user)).toEqual([]);
+  });
+});
