@@ -265,8 +265,9 @@ describe.runIf(up)("three instances on one Redis behind a round-robin proxy", ()
     const refYX = makeEngine();
     const xy = await say(refXY, "ref", x, y);
     const yx = await say(refYX, "ref", y, x);
+    // The service keeps the exchanges before 转人工 (`earlier`, the hand-off's); the reference engine runs without it.
     const strip = (s: object | undefined) => {
-      const { updatedAt: _u, ...rest } = (s ?? {}) as { updatedAt?: number };
+      const { updatedAt: _u, earlier: _e, ...rest } = (s ?? {}) as { updatedAt?: number; earlier?: unknown };
       return rest;
     };
     const sessionXY = strip(await refXY.store.get("ref"));
@@ -277,10 +278,12 @@ describe.runIf(up)("three instances on one Redis behind a round-robin proxy", ()
       const user = `pair-${round}-${Math.random().toString(36).slice(2)}`;
       const [a, b] = round % 2 ? [alive[0], alive[1]] : [alive[1], alive[0]];
       const [rx, ry] = await Promise.all([chat(a.url, user, x), chat(b.url, user, y)]);
-      const stored = strip(JSON.parse((await redis!.get(await sessionKey(redis!, user)))!));
+      const raw = JSON.parse((await redis!.get(await sessionKey(redis!, user)))!) as { earlier?: { said: string }[] };
+      const stored = strip(raw);
       const order = rx.reply === xy[0] && ry.reply === xy[1] ? "xy" : rx.reply === yx[1] && ry.reply === yx[0] ? "yx" : "neither";
       expect(order, `round ${round}: ${JSON.stringify([rx.reply, ry.reply])}`).not.toBe("neither");
       expect(stored).toEqual(order === "xy" ? sessionXY : sessionYX);
+      expect((raw.earlier ?? []).map((e) => e.said)).toEqual(order === "xy" ? [x, y] : [y, x]);
     }
     expect(await redis!.keys(`${PREFIX}lock:*`)).toEqual([]);
   });
