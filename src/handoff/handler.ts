@@ -62,12 +62,12 @@ export interface EarlierTurn {
 }
 
 /** Exchanges kept (the newest). */
-export const EARLIER_TURNS = 10;
+export const EARLIER_TURNS = 6;
 /** Exchanges older than this when kept or handed over are left out. */
 export const EARLIER_MS = 60 * 60_000;
 /** What the candidate said is kept to this many characters, the bot's reply to that many. */
 const EARLIER_SAID = 200;
-const EARLIER_REPLY = 240;
+const EARLIER_REPLY = 160;
 
 /** Masked first (a number cut in two would no longer be seen as one), then clipped with an ellipsis. */
 function keep(text: string, max: number): string {
