@@ -51,7 +51,7 @@ function push(url: string, inner: string, tamper = false) {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = "n" + Math.random().toString(36).slice(2);
   const sig = signature(TOKEN, timestamp, nonce, encrypted);
-  const q = new URLSearchParams({ msg_signature: tamper ? sig.replace(/^./, "0") : sig, timestamp, nonce });
+  const q = new URLSearchParams({ msg_signature: tamper ? (sig[0] === "0" ? "1" : "0") + sig.slice(1) : sig, timestamp, nonce });
   return fetch(`${url}?${q}`, { method: "POST", body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>` });
 }
 const event = (token = "SYNC_TOKEN") =>
