@@ -52,6 +52,11 @@ export interface LevelCheck {
   /** The level's conditions without a rule (the notice's words the importer could not read), never evaluated. */
   unread: Condition[];
   /**
+   * Footnotes the importer could not read that apply here (the occupation's, or those naming this track): a level
+   * otherwise met is `undetermined` with them, since they may restrict who can apply.
+   */
+  restricted?: string[];
+  /**
    * Met whatever the candidate answers to a question still open, through a different condition for different answers
    * (五级 at 16: 拟从事 or 从事): the conditions, one per case, in the notice's order. The question is not asked; the
    * verdict names each case with its materials.
@@ -187,6 +192,31 @@ const majorListLabels = (kb: Knowledge, occupation: string, school?: School) =>
 
 /** Checks every condition of a level; a level the plan does not offer is never met. */
 export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
+  const lc = checkLevelSettled(kb, f, complete);
+  if (lc.status !== "met") return lc;
+  const restricted = restrictionsOf(kb, f.occupation, f.track, f.age);
+  return restricted.length ? { ...lc, status: "undetermined", restricted } : lc;
+}
+
+/**
+ * The occupation's unread footnotes that apply to a candidate of this track: one naming a track of the occupation
+ * applies to that track only (an unknown track: to every candidate); any other applies to the whole occupation. One
+ * whose only requirement the rules can see is an age ("年满18周岁") no longer applies once the candidate's age is known
+ * to reach it; a younger or unknown age leaves it open (never read as a no).
+ */
+export function restrictionsOf(kb: Knowledge, occupation: string, track: string | null | undefined, age?: number | null): string[] {
+  const all = kb.rules.get(occupation)?.restrictions ?? [];
+  if (!all.length) return all;
+  const tracks = [...new Set(kb.plan.rows.filter((r) => r.occupation === occupation && r.track).map((r) => r.track!))];
+  return all.filter((text) => {
+    const named = tracks.filter((t) => text.includes(t));
+    if (named.length && track && !named.includes(track)) return false;
+    const ages = [...text.matchAll(/年满\s*(\d{1,2})\s*周岁/g)].map((m) => Number(m[1]));
+    return !(ages.length && age != null && ages.every((n) => age >= n));
+  });
+}
+
+function checkLevelSettled(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): LevelCheck {
   const lc = checkLevelAsIs(kb, f, complete);
   if (lc.status !== "unknown") return lc;
   // Before a question is asked: whether its answers can change the verdict. When every answer to one of the open
@@ -358,7 +388,8 @@ export function result(kb: Knowledge, f: Facts & { occupation: string; level: nu
   const levelName = levelLabel(kb, f.level);
   const eligible = lc.status === "met";
   const what = `${f.occupation}${f.track ? `（${f.track}）` : ""}`;
-  const undetermined = lc.status === "undetermined" ? lc.unread.map((c) => c.text) : undefined;
+  const restricted = lc.status === "undetermined" ? (lc.restricted ?? []) : [];
+  const undetermined = lc.status === "undetermined" ? (restricted.length ? restricted : lc.unread.map((c) => c.text)) : undefined;
   const vars = { ...baseVars(kb), what, level: levelName, conditions: (undetermined ?? []).map((c) => `“${c.replace(/。$/, "")}”`).join("、") };
   return {
     eligible,
@@ -369,7 +400,7 @@ export function result(kb: Knowledge, f: Facts & { occupation: string; level: nu
     reason: !lc.offered
       ? render(kb.replies.not_offered_reason, { year: kb.notice.year, what, level: levelName })
       : undetermined
-        ? render(kb.replies.undetermined_reason, vars)
+        ? render(restricted.length ? kb.replies.restricted_reason : kb.replies.undetermined_reason, vars)
         : undefined,
     ...(undetermined ? { undetermined } : {}),
     conditions: met.map((c) => ({ id: c.condition.id, text: c.condition.text, materials: conditionMaterials(c.condition, school) })),
@@ -379,8 +410,8 @@ export function result(kb: Knowledge, f: Facts & { occupation: string; level: nu
     gaps: eligible || !lc.offered
       ? []
       : [
-          ...lc.checks.map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),
-          ...(undetermined ? lc.unread.map((c) => ({ condition: c.text, missing: [render(kb.replies.gap_undetermined, vars)] })) : []),
+          ...lc.checks.filter((c) => c.status !== "met").map((c) => ({ condition: c.condition.text, missing: c.status === "unknown" ? c.needs : c.gaps })),
+          ...(undetermined ? undetermined.map((text) => ({ condition: text, missing: [render(kb.replies.gap_undetermined, vars)] })) : []),
         ],
     suggestion: suggest(kb, f, complete),
     clause: `${kb.plan.clause}、${kb.conditionsClause}、${kb.fees.clause}`,

@@ -73,6 +73,8 @@ interface OccupationOut {
   relatedOccupations: string[];
   relatedOccupationAliases?: Record<string, string[]>;
   majorLists: { label: string; schools: string | School[]; note?: string; majors: string[] }[];
+  /** Footnotes it could not read: kept as the notice words them; they may restrict who can apply. */
+  restrictions?: string[];
 }
 
 const CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳";
@@ -514,7 +516,8 @@ function readFootnotes(table: Table, out: OccupationOut, note: (field: string, r
         note(`occupations.${occ}`, `脚注${CIRCLED[fn.n - 1]}的标题“${p.label}”与表中该标记所在的位置不符`, p.line);
       }
       if (!kind) {
-        note(`occupations.${occ}`, `无法判断脚注${CIRCLED[fn.n - 1]}的内容（既无“相关职业/专业”标题，表中也没有它的标记），未导入`, p.line);
+        note(`occupations.${occ}`, `无法判断脚注${CIRCLED[fn.n - 1]}的内容（既无“相关职业/专业”标题，表中也没有它的标记）：已记为限制（restrictions），涉及的考生不会得到“可以报”，而是请其致电确认`, p.line);
+        (out.restrictions ??= []).push(p.label ? `${p.label}：${p.body}` : p.body);
         continue;
       }
       if (kind === "self") {

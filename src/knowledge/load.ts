@@ -84,6 +84,8 @@ export interface OccupationRules {
    * so a candidate who could only qualify through one is told it is not established, with the hotline.
    */
   unread?: Map<number, Condition[]>;
+  /** Footnotes the importer could not read, which may restrict who can apply: a verdict of 可以报 is not established. */
+  restrictions?: string[];
   relatedOccupations: string[];
   relatedOccupationAliases: Record<string, string[]>;
   majorLists: MajorList[];
@@ -372,6 +374,7 @@ function resolveRules(file: z.infer<typeof ConditionsFile>, problems: Problem[],
       occupation: occ.occupation,
       levels,
       ...(unread.size ? { unread } : {}),
+      ...(occ.restrictions?.length ? { restrictions: occ.restrictions } : {}),
       relatedOccupations: occ.relatedOccupations,
       relatedOccupationAliases: occ.relatedOccupationAliases ?? {},
       majorLists: occ.majorLists.map((l, li) => ({

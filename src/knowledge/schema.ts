@@ -182,6 +182,11 @@ export const ConditionsFile = z.strictObject({
           conditions: z.record(LevelKey, z.array(OwnCondition)).optional(),
           relatedOccupations: z.array(Text).min(1),
           relatedOccupationAliases: z.record(z.string(), z.array(Text)).optional(),
+          /**
+           * Footnotes of the occupation's table the importer could not read (as the notice words them): they may
+           * restrict who can apply (an age for one track…), so no 可以报 is given where one applies (see rules.ts).
+           */
+          restrictions: z.array(Text).optional(),
           /** The notice's major lists; none when no condition of the table asks for 本专业或相关专业. */
           majorLists: z.array(z.strictObject({ label: Text, schools: SchoolRef, note: Text.optional(), majors: z.array(Text).min(1) })),
         })
