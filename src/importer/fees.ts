@@ -97,10 +97,21 @@ export function parseFees(lines: SourceLine[], year: number): ParseResult<FeesOu
     const skill = money("skill");
     const rev = money("review");
     const total = money("total");
-    if (theory === null || skill === null) {
-      throw new ImportError(`附件2（${current.occupation} ${get("level")}）缺少理论知识或操作技能的费用`, line.no, sourceOf(line));
+    if (theory === null && skill === null) {
+      throw new ImportError(`附件2（${current.occupation} ${get("level")}）缺少理论知识和操作技能的费用`, line.no, sourceOf(line));
     }
-    const sum = theory + skill + (rev ?? 0);
+    // One subject printed "-" (a level without a skills exam, say): written as 0 and listed for staff to check.
+    for (const [k, v] of [["theory", theory], ["skill", skill]] as const) {
+      if (v !== null) continue;
+      review.push({
+        file: "fees.yaml",
+        field: `tables.${tables.length - 1}.rows.${current.rows.length}.${k}`,
+        line: line.no,
+        source: sourceOf(line),
+        reason: `${current.occupation} ${get("level")} 的${k === "theory" ? "理论知识" : "操作技能"}费用印为“${get(k)}”（不考这一科或不收此费？）；已按 0 元写入，请对照通知核对，必要时在答案里说明`,
+      });
+    }
+    const sum = (theory ?? 0) + (skill ?? 0) + (rev ?? 0);
     if (total === null || total !== sum) {
       review.push({
         file: "fees.yaml",
@@ -113,7 +124,7 @@ export function parseFees(lines: SourceLine[], year: number): ParseResult<FeesOu
     if (current.rows.some((r) => r.level === level)) {
       review.push({ file: "fees.yaml", field: `tables.${tables.length - 1}.rows`, line: line.no, source: sourceOf(line), reason: `${current.occupation} 的收费表中同一等级出现两次，请核对` });
     }
-    current.rows.push({ level, theory, skill, review: rev, total: sum });
+    current.rows.push({ level, theory: theory ?? 0, skill: skill ?? 0, review: rev, total: sum });
   }
   const filled = tables.filter((t) => t.rows.length);
   for (const t of tables) {

@@ -44,6 +44,13 @@ describe("附件2 fee tables", () => {
     expect(r.review[0]).toMatchObject({ line: 200, reason: expect.stringMatching(/2024.*2025/) });
   });
 
+  it("a level with no skills exam (操作技能 printed “-”, 综合评审 instead): read, written as 0, listed for staff to check", () => {
+    const r = parseFees(lines("2025 年数字化管理师职业技能等级认定", HEADER, "二级/技师\t100\t-\t160\t260"), 2025);
+    expect(r.data.tables[0].rows[0]).toMatchObject({ level: 2, theory: 100, skill: 0, review: 160, total: 260 });
+    expect(r.review).toEqual([expect.objectContaining({ line: 202, reason: expect.stringMatching(/操作技能费用印为“-”.*已按 0 元写入/) })]);
+    expect(() => parseFees(lines("2025 年数字化管理师职业技能等级认定", HEADER, "二级/技师\t-\t-\t160\t160"), 2025)).toThrow(/缺少理论知识和操作技能的费用/);
+  });
+
   it("refuses an annex without tables, a table without its title, an unreadable amount", () => {
     expect(() => parseFees(lines("附件说明", "没有表"), 2025)).toThrow(/没有找到收费表/);
     expect(() => parseFees(lines(HEADER, "四级/中级工\t90\t90\t-\t180"), 2025)).toThrow(/不知道是哪个职业（第 200 行/);
