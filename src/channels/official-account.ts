@@ -476,14 +476,17 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const deliverLate = async (key: string, openId: string, reply: Promise<string | null>): Promise<void> => {
     if ((await claim(key, "late")) !== undefined) return;
     let timer: NodeJS.Timeout | undefined;
-    const text = await Promise.race([reply, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), lateMaxMs)))]);
+    const text = await Promise.race([reply, new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), lateMaxMs)))]);
     clearTimeout(timer);
-    if (!text?.trim()) {
-      if (text === null) log.warn({}, "公众号：答案超时未完成，未能发送");
-      return;
-    }
+    if (text === "timeout") return void log.warn({ waitedMs: lateMaxMs }, "公众号：答案迟迟未完成，未通过客服消息发送");
+    // null: nothing to say (a staff member holds the conversation, an event without a reply).
+    if (!text?.trim()) return;
     await sendLater!(openId, text);
   };
+
+  /** Sends through 客服消息 in the background; a failure the outbox keeps is retried there, anything else is logged. */
+  const later = (job: () => Promise<unknown>): void =>
+    void job().catch((err: Error) => log.error({ err: err.message }, "公众号：客服消息发送失败"));
 
   /** The reply text for one message, or null for none ("success"). */
   async function answer(msg: Record<string, string>): Promise<string | null> {
@@ -618,24 +621,28 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
         return success();
       }
       log.info({ type: msg.MsgType }, "公众号：答案未在时限内完成，完成后通过客服消息发送");
-      const openId = msg.FromUserName;
-      void deliverLate(key, openId, pending.reply).catch((err: Error) => log.error({ err: err.message }, "公众号：客服消息发送失败"));
+      const reply = pending.reply;
+      later(() => deliverLate(key, msg.FromUserName, reply));
       return success();
     }
     if (ready === null || !ready.trim()) return success();
 
     let text = ready;
     if (sendLater) {
+      // WeChat closed this request before the answer was ready: no passive reply can reach it, so it goes late
+      // (unless a retry of the message delivers it).
+      if (res.destroyed) return later(() => deliverLate(key, msg.FromUserName, Promise.resolve(ready)));
       // Another request of this message (a retry here or on another instance) may already be sending it late.
       const before = await claim(key, "passive");
       if (before === "late") return success();
       if (Buffer.byteLength(text, "utf8") > MAX_REPLY_BYTES) {
         const [first, rest] = splitPassive(text, MAX_REPLY_BYTES, continuedNote);
         text = first;
-        // The rest once (the first request of this message), after WeChat has the first part.
+        // The rest once (the first request of this message), after the first part is sent ("close" follows "finish",
+        // and comes alone when the connection broke: the rest is sent then too, rather than lost).
         if (before === undefined && rest) {
           const openId = msg.FromUserName;
-          res.once("finish", () => void Promise.resolve(sendLater(openId, rest)).catch((err: Error) => log.error({ err: err.message }, "公众号：客服消息发送失败")));
+          res.once("close", () => later(() => sendLater(openId, rest)));
         }
       }
     }

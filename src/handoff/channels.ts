@@ -9,7 +9,7 @@ import type { Config } from "../config.js";
 import type { Engine } from "../engine/engine.js";
 import { baseVars, render } from "../knowledge/facts.js";
 import { renderText } from "../engine/render-text.js";
-import { OfficialAccountApi, WeComKfApi } from "../channels/wechat-api.js";
+import { OfficialAccountApi, splitBytes, WeComKfApi } from "../channels/wechat-api.js";
 import { createWeComKf, type WeComKf } from "../channels/wecom-kf.js";
 import type { Log } from "../server/logger.js";
 import type { DocStore } from "./docs.js";
@@ -33,6 +33,11 @@ export class HandoffChannels {
   readonly delivery: Delivery;
   readonly states: Record<string, ChannelState> = {};
   wecom?: WeComKf;
+  /**
+   * With 客服消息 (OA_APPID + OA_APPSECRET): a text to a 公众号 follower through the outbox (the 公众号 router's late
+   * answers and the rest of long ones); undefined without it.
+   */
+  sendLater?: (openId: string, text: string) => Promise<boolean>;
 
   constructor(
     private readonly o: {
@@ -51,6 +56,7 @@ export class HandoffChannels {
       now,
       log: o.log,
       onGivenUp: (item, reason) => {
+        if (Delivery.channelOf(item.conversation) === "oa") void o.docs.del(partsKey(item.id)).catch(() => undefined);
         void o.queue.record(item.conversation, { at: now(), from: "bot", text: `（这条消息未能送达考生：${reason}）`, by: "delivery" }).catch(() => undefined);
       },
     });
@@ -61,8 +67,9 @@ export class HandoffChannels {
     this.states.official_account = c.OA_TOKEN ? { on: true } : { on: false, reason: "未设置 OA_TOKEN" };
     if (c.OA_APPID && c.OA_APPSECRET) {
       const api = new OfficialAccountApi({ base: c.WECHAT_API_BASE, appId: c.OA_APPID, appSecret: c.OA_APPSECRET, log: o.log, now, ...o.api });
-      this.register("oa", "official_account_kf", (conversation, text) => api.sendText(conversation.slice(3), text));
+      this.register("oa", "official_account_kf", (conversation, text, id) => sendInParts(o.docs, id, text, (part) => api.sendText(conversation.slice(3), part)));
       this.states.official_account_kf = { on: true };
+      this.sendLater = (openId, text) => this.delivery.send(`oa:${openId}`, text);
     } else {
       this.states.official_account_kf = { on: false, reason: "未设置 OA_APPID 与 OA_APPSECRET（客服消息：人工回复无法送达公众号用户）" };
     }
@@ -102,9 +109,9 @@ export class HandoffChannels {
 
   /** A sender whose failures are kept as the channel's lastError. */
   register(prefix: string, name: string, send: Sender): void {
-    this.delivery.register(prefix, async (conversation, text) => {
+    this.delivery.register(prefix, async (conversation, text, id) => {
       try {
-        await send(conversation, text);
+        await send(conversation, text, id);
       } catch (err) {
         (this.states[name] ??= { on: true }).lastError = (err as Error).message.slice(0, 200);
         throw err;
@@ -143,4 +150,24 @@ export class HandoffChannels {
   stop(): Promise<void> {
     return this.delivery.stop();
   }
+}
+
+/** Where a long 客服消息 text (an outbox item) records how many of its parts WeChat has taken. */
+const partsKey = (id: string) => `oa:parts:${id}`;
+
+/**
+ * A text over 客服消息's 2048 bytes as several messages, in order, each part once: the parts sent are recorded in the
+ * durable store, so that when a part fails (and the outbox tries the text again) the retry starts at that part.
+ */
+export async function sendInParts(docs: DocStore, id: string, text: string, send: (part: string) => Promise<void>): Promise<void> {
+  const parts = splitBytes(text, OfficialAccountApi.MAX_BYTES);
+  if (parts.length < 2) return send(text);
+  const key = partsKey(id);
+  const doc = await docs.get<number>(key);
+  let version = doc?.version ?? 0;
+  for (let i = doc?.value ?? 0; i < parts.length; i++) {
+    await send(parts[i]);
+    version = (await docs.cas(key, version, i + 1)) ?? version;
+  }
+  await docs.del(key);
 }

@@ -7,8 +7,11 @@
 import { randomUUID } from "node:crypto";
 import type { DocStore } from "./docs.js";
 
-/** Sends a text to one conversation of a channel; throws on failure (`refusedForGood` on the error: do not retry). */
-export type Sender = (conversation: string, text: string) => Promise<void>;
+/**
+ * Sends a text to one conversation of a channel; throws on failure (`refusedForGood` on the error: do not retry).
+ * `id` is the outbox item's, the same on every try of one message.
+ */
+export type Sender = (conversation: string, text: string, id: string) => Promise<void>;
 
 export interface OutboxItem {
   id: string;
@@ -71,7 +74,7 @@ export class Delivery {
 
   private async attempt(sender: Sender, item: OutboxItem, fresh: boolean): Promise<boolean> {
     try {
-      await sender(item.conversation, item.text);
+      await sender(item.conversation, item.text, item.id);
       if (!fresh) {
         await this.docs.del(`outbox:${item.id}`);
         await this.docs.removeFromSet(OUTBOX, item.id);

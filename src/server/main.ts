@@ -136,7 +136,7 @@ async function main(): Promise<void> {
             fetchPictures: config.OA_FETCH_PICTURES,
             shared: stores.shared,
             // 客服消息 (OA_APPID + OA_APPSECRET): late answers and the rest of long ones, through the durable outbox.
-            sendLater: channels.states.official_account_kf?.on ? (openId, text) => channels.delivery.send(`oa:${openId}`, text) : undefined,
+            sendLater: channels.sendLater,
           }),
         );
       }

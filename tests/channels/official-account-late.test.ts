@@ -9,9 +9,10 @@ import { getKb, sharedEngine } from "../helpers.js";
 import { createHttpApp } from "../../src/server/http.js";
 import { baseVars, render } from "../../src/knowledge/facts.js";
 import { createOfficialAccountRouter, MAX_REPLY_BYTES, type OfficialAccountOptions } from "../../src/channels/official-account.js";
-import { OfficialAccountApi } from "../../src/channels/wechat-api.js";
-import { Delivery } from "../../src/handoff/delivery.js";
+import { HandoffChannels } from "../../src/handoff/channels.js";
 import { MemoryDocs } from "../../src/handoff/docs.js";
+import { createHandoff } from "../../src/handoff/setup.js";
+import { silentLog } from "../../src/server/logger.js";
 import { MemorySharedKeys } from "../../src/store/shared-keys.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { listen, type Running } from "../server/listen.js";
@@ -40,8 +41,8 @@ const push = (url: string, body: string) => fetch(signedUrl(url), { method: "POS
 let seq = 7_000_000;
 const nextId = () => String(6_054_768_590_064_713_728n + BigInt(seq++));
 
-/** The real engine, slowed by `delayMs`, its answer's text replaced by `parts` when given. */
-function wrapped(o: { delayMs?: number; parts?: string[] } = {}) {
+/** The real engine, slowed by `delayMs`, its answer's text replaced by `parts` when given, its status by `status`. */
+function wrapped(o: { delayMs?: number; parts?: string[]; status?: "with_staff" } = {}) {
   const calls: string[] = [];
   const e = {
     kb,
@@ -49,6 +50,7 @@ function wrapped(o: { delayMs?: number; parts?: string[] } = {}) {
       calls.push(text);
       if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
       const r = await engine.turn(user, text, channel);
+      if (o.status) return { ...r, status: o.status };
       return o.parts ? { ...r, reply: { ...r.reply, parts: o.parts, options: [], source: undefined } } : r;
     },
   } as unknown as Engine;
@@ -58,7 +60,10 @@ function wrapped(o: { delayMs?: number; parts?: string[] } = {}) {
 const LONG = Array.from({ length: 60 }, (_, i) => `第${i + 1}条：${"电子商务师三级报名需要准备的材料与条件说明。".repeat(2)}`);
 
 let wx: WeChatStandIn;
-let delivery: Delivery;
+/** The service's wiring: the outbox with the 客服消息 sender (OA_APPID + OA_APPSECRET), as main.ts builds it. */
+let channels: HandoffChannels;
+/** Moves the outbox's clock on (its retries wait). */
+let skewMs = 0;
 const openServers: Running[] = [];
 
 async function startOa(options: Partial<OfficialAccountOptions> & { engine: Engine }): Promise<Running> {
@@ -69,7 +74,7 @@ async function startOa(options: Partial<OfficialAccountOptions> & { engine: Engi
     mount: (a) =>
       a.use(
         "/wechat",
-        createOfficialAccountRouter({ kb, token: TOKEN, sendLater: (openId, text) => delivery.send(`oa:${openId}`, text), ...options }),
+        createOfficialAccountRouter({ kb, token: TOKEN, sendLater: channels.sendLater, ...options }),
       ),
   });
   const s = await listen(app);
@@ -83,10 +88,20 @@ const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   wx = await weChatStandIn({ appId: "wxLATE", appSecret: "LATESECRET" });
 });
+function wiring(kf: boolean): HandoffChannels {
+  const docs = new MemoryDocs();
+  return new HandoffChannels({
+    config: {
+      OA_TOKEN: TOKEN, OA_APPID: kf ? "wxLATE" : undefined, OA_APPSECRET: kf ? "LATESECRET" : undefined, WECHAT_API_BASE: wx.url,
+      WECOM_CORP_ID: undefined, WECOM_KF_SECRET: undefined, WECOM_TOKEN: undefined, WECOM_AES_KEY: undefined, WECOM_API_BASE: wx.url, WECHATY_PUPPET: undefined,
+    },
+    engine, docs, queue: createHandoff(docs, { HANDOFF_HOURS: "00:00-24:00", HANDOFF_DAYS: undefined, HANDOFF_RETENTION_DAYS: 90 }).queue,
+    log: silentLog, now: () => Date.now() + skewMs, api: { attempts: 3, backoffMs: 20, timeoutMs: 2_000 },
+  });
+}
 beforeEach(() => {
-  const api = new OfficialAccountApi({ base: wx.url, appId: "wxLATE", appSecret: "LATESECRET", attempts: 3, backoffMs: 20 });
-  delivery = new Delivery(new MemoryDocs(), { baseDelayMs: 50 });
-  delivery.register("oa", (conversation, text) => api.sendText(conversation.slice(3), text));
+  wx.failWhen = undefined;
+  channels = wiring(true);
 });
 afterAll(async () => {
   await Promise.all(openServers.map((s) => s.close()));
@@ -146,10 +161,46 @@ describe("an answer that misses the 5-second reply", () => {
     expect(a.calls.length + b.calls.length).toBe(1);
   });
 
+  it("a late turn while a staff member holds the conversation sends nothing anywhere", async () => {
+    const user = "oLate_staff_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ delayMs: 300, status: "with_staff" }).engine, replyTimeoutMs: 100 });
+    expect(await (await push(oa.url, textXml(user, "电子商务师三级多少钱", nextId()))).text()).toBe("success");
+    await settle(700);
+    expect(sentTo(user)).toEqual([]);
+  });
+
+  it("WeChat closing the request before the answer is ready: the answer is sent through 客服消息, once", async () => {
+    const user = "oLate_gone_0001";
+    wx.lastInbound.set(user, Date.now());
+    const slow = wrapped({ delayMs: 400 });
+    const oa = await startOa({ engine: slow.engine, replyTimeoutMs: 3_000 });
+    const body = textXml(user, "证书怎么领", nextId());
+    await expect(fetch(signedUrl(oa.url), { method: "POST", headers: { "content-type": "text/xml" }, body, signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    await wx.waitFor((s) => s.some((x) => x.touser === user), 5_000);
+    expect(await (await push(oa.url, body)).text()).toBe("success"); // WeChat's retry
+    await settle();
+    expect(sentTo(user)).toHaveLength(1);
+    const reference = await engine.turn("oa-late-reference-2", "证书怎么领", "official_account");
+    expect(sentTo(user)[0].content).toContain(reference.reply.parts[0]);
+    expect(slow.calls).toHaveLength(1);
+  });
+
+  it("waits for a late answer only so long (lateMaxMs): an answer later than that is not sent", async () => {
+    const user = "oLate_bound_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ delayMs: 700 }).engine, replyTimeoutMs: 100, lateMaxMs: 200 });
+    expect(await (await push(oa.url, textXml(user, "照片有什么要求", nextId()))).text()).toBe("success");
+    await settle(1_000);
+    expect(sentTo(user)).toEqual([]);
+  });
+
   it("without 客服消息 configured, the late answer is not sent anywhere (success only)", async () => {
     const user = "oLate_none_0001";
     wx.lastInbound.set(user, Date.now());
-    const oa = await startOa({ engine: wrapped({ delayMs: 300 }).engine, replyTimeoutMs: 100, sendLater: undefined });
+    channels = wiring(false);
+    expect(channels.sendLater).toBeUndefined();
+    const oa = await startOa({ engine: wrapped({ delayMs: 300 }).engine, replyTimeoutMs: 100 });
     expect(await (await push(oa.url, textXml(user, "电子商务师三级多少钱", nextId()))).text()).toBe("success");
     await settle(600);
     expect(sentTo(user)).toEqual([]);
@@ -184,9 +235,52 @@ describe("a long answer", () => {
     expect(sentTo(user).map((s) => s.content)).toEqual(rest);
   });
 
+  it("a part that fails past the client's retries waits in the outbox; the retry goes on from that part (none twice)", async () => {
+    const user = "oLong_fail_0001";
+    wx.lastInbound.set(user, Date.now());
+    const oa = await startOa({ engine: wrapped({ parts: LONG }).engine });
+    const failing = "第30条：";
+    wx.failWhen = (path, b) => path === "/cgi-bin/message/custom/send" && String(b?.text?.content).includes(failing);
+    const first = field(await (await push(oa.url, textXml(user, "报名材料", nextId()))).text(), "Content")!;
+    expect(first).not.toContain(failing);
+    for (let n = 0; n < 100 && (await channels.delivery.pending()).length === 0; n++) await settle(30);
+    expect(await channels.delivery.pending()).toHaveLength(1);
+    const before = sentTo(user).map((s) => s.content);
+    expect(before.length).toBeGreaterThan(0); // the parts before the failing one went out
+    expect(before.join("\n")).not.toContain(failing);
+
+    wx.failWhen = undefined;
+    skewMs += 10 * 60_000; // the outbox's next try is due
+    await channels.delivery.retryDue();
+    expect(await channels.delivery.pending()).toEqual([]);
+    const rest = sentTo(user).map((s) => s.content);
+    expect(rest.slice(0, before.length)).toEqual(before);
+    expect([first.slice(0, -(continued.length + 1)), ...rest].join("\n")).toBe(whole);
+  });
+
+  it("two instances sharing the store's keys: WeChat's retry on the other gets the same first part, the rest goes once", async () => {
+    const user = "oLong_two_0001";
+    wx.lastInbound.set(user, Date.now());
+    const shared = new MemorySharedKeys({ maxBytes: 2 ** 20 });
+    const a = wrapped({ parts: LONG });
+    const b = wrapped({ parts: LONG });
+    const oaA = await startOa({ engine: a.engine, shared });
+    const oaB = await startOa({ engine: b.engine, shared });
+    const body = textXml(user, "报名材料", nextId());
+    const first = field(await (await push(oaA.url, body)).text(), "Content")!;
+    expect(first.endsWith(`\n${continued}`)).toBe(true);
+    expect(field(await (await push(oaB.url, body)).text(), "Content")).toBe(first);
+    await wx.waitFor((s) => s.filter((x) => x.touser === user).length >= 2, 5_000);
+    await settle(500);
+    const rest = sentTo(user).map((s) => s.content);
+    expect([first.slice(0, -(continued.length + 1)), ...rest].join("\n")).toBe(whole);
+    expect(a.calls.length + b.calls.length).toBe(1);
+  });
+
   it("without 客服消息, is cut with the note that it was cut, as before", async () => {
     const user = "oLong_none_0001";
-    const oa = await startOa({ engine: wrapped({ parts: LONG }).engine, sendLater: undefined });
+    channels = wiring(false);
+    const oa = await startOa({ engine: wrapped({ parts: LONG }).engine });
     const content = field(await (await push(oa.url, textXml(user, "报名材料", nextId()))).text(), "Content")!;
     expect(Buffer.byteLength(content)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
     expect(content.endsWith(truncated)).toBe(true);

@@ -25,6 +25,8 @@ export interface WeChatStandIn {
   expireTokens(): void;
   /** The next n calls answer {errcode: code} (default -1, system busy). */
   failNext(n: number, code?: number): void;
+  /** While set, every call (token checked) whose path and body it accepts answers "system busy" (-1). */
+  failWhen?: (path: string, body: any) => boolean;
   hang: boolean;
   /** When a user last wrote (ms); the 48-hour window is checked against it. Unset: the user never wrote. */
   lastInbound: Map<string, number>;
@@ -109,6 +111,7 @@ export async function weChatStandIn(options: { appId?: string; appSecret?: strin
       state.fail--;
       return { errcode: state.failCode, errmsg: "system busy" };
     }
+    if (standIn.failWhen?.(path, body)) return { errcode: -1, errmsg: "system busy" };
     switch (path) {
       case "/cgi-bin/message/custom/send": {
         const problem = typeof body?.touser !== "string" || !body.touser ? "touser missing" : textOk(body);
@@ -216,7 +219,7 @@ export async function weChatStandIn(options: { appId?: string; appSecret?: strin
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const { port } = server.address() as AddressInfo;
-  return {
+  const standIn: WeChatStandIn = {
     url: `http://127.0.0.1:${port}`,
     get sent() {
       return state.sent;
@@ -272,4 +275,5 @@ export async function weChatStandIn(options: { appId?: string; appSecret?: strin
         server.close(() => r());
       }),
   };
+  return standIn;
 }
