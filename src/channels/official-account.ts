@@ -192,7 +192,11 @@ export function splitPassive(text: string, maxBytes: number, note: string): [str
   const budget = maxBytes - Buffer.byteLength("\n" + note, "utf8");
   const parts = splitBytes(text, budget);
   if (parts.length < 2) return [text, ""];
-  return [`${parts[0]}\n${note}`, parts.slice(1).join("\n")];
+  // The first part is the start of the text (whole lines, or a cut within a line longer than the budget): the rest
+  // is what follows it, less the line end where it was cut.
+  const first = parts[0];
+  const rest = text.startsWith(first) ? text.slice(first.length).replace(/^\n/, "") : parts.slice(1).join("\n");
+  return [`${first}\n${note}`, rest];
 }
 
 // === The router

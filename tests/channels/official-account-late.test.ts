@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getKb, sharedEngine } from "../helpers.js";
 import { createHttpApp } from "../../src/server/http.js";
 import { baseVars, render } from "../../src/knowledge/facts.js";
-import { createOfficialAccountRouter, MAX_REPLY_BYTES, type OfficialAccountOptions } from "../../src/channels/official-account.js";
+import { createOfficialAccountRouter, MAX_REPLY_BYTES, splitPassive, type OfficialAccountOptions } from "../../src/channels/official-account.js";
 import { HandoffChannels } from "../../src/handoff/channels.js";
 import { MemoryDocs } from "../../src/handoff/docs.js";
 import { createHandoff } from "../../src/handoff/setup.js";
@@ -296,5 +296,27 @@ describe("a long answer", () => {
     expect(content).not.toContain(continued);
     await settle();
     expect(sentTo(user)).toEqual([]);
+  });
+});
+
+describe("splitPassive", () => {
+  it("cuts at a line end within the limit, note included, and the rest is exactly what follows", () => {
+    const text = LONG.join("\n");
+    const [first, rest] = splitPassive(text, MAX_REPLY_BYTES, continued);
+    expect(Buffer.byteLength(first)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
+    const body = first.slice(0, -(continued.length + 1));
+    expect(LONG).toContain(body.split("\n").at(-1)); // a whole line
+    expect(`${body}\n${rest}`).toBe(text);
+  });
+
+  it("a single line longer than the limit is cut within it, and nothing is added to or lost from the text", () => {
+    const text = "报名材料说明".repeat(300); // 5,400 bytes, no line end
+    const [first, rest] = splitPassive(text, MAX_REPLY_BYTES, continued);
+    expect(Buffer.byteLength(first)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
+    expect(first.slice(0, -(continued.length + 1)) + rest).toBe(text);
+  });
+
+  it("a text within the limit is left whole", () => {
+    expect(splitPassive("短答案", MAX_REPLY_BYTES, continued)).toEqual(["短答案", ""]);
   });
 });
