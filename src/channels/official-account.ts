@@ -199,6 +199,13 @@ export function splitPassive(text: string, maxBytes: number, note: string): [str
   return [`${first}\n${note}`, rest];
 }
 
+/** What a WeChat channel (公众号, 微信客服) says without the engine: the welcome, the help for other kinds of message, the photo note. */
+export function channelTexts(kb: Knowledge): { welcome: string; help: string; photoUnchecked: string } {
+  const vars = baseVars(kb);
+  const r = kb.replies;
+  return { welcome: render(r.welcome, { ...vars, topics: render(r.topics, vars) }), help: render(r.channel_help, vars), photoUnchecked: render(r.photo_unchecked, vars) };
+}
+
 // === The router
 
 export interface OfficialAccountOptions {
@@ -374,10 +381,8 @@ export function createOfficialAccountRouter(options: OfficialAccountOptions): Ro
   const vars = baseVars(kb);
   const r = kb.replies;
   // Rendered at start-up: a template error stops the service before a candidate sees it.
-  const welcome = render(r.welcome, { ...vars, topics: render(r.topics, vars) });
-  const help = render(r.channel_help, vars);
+  const { welcome, help, photoUnchecked: unchecked } = channelTexts(kb);
   const truncatedNote = render(r.reply_truncated, vars);
-  const unchecked = render(r.photo_unchecked, vars);
   const replies = new ReplyCache({ ttlMs: dedupeTtlMs, now });
   const instanceId = randomBytes(8).toString("hex");
   const shared = options.shared ?? new MemorySharedKeys({ now, maxBytes: 4 * 2 ** 20 });

@@ -292,7 +292,8 @@ function numbered(options: ClarifyOption[]): string {
   return options.map((o, i) => `${i + 1}. ${o.label}`).join("\n");
 }
 
-function jobClarify(kb: Knowledge, job: { said: string; names: string[] }, years: number): Clarify {
+/** The clarifying question for a job that may or may not be in the field ("送快递": several listed names). */
+export function jobClarify(kb: Knowledge, job: { said: string; names: string[] }, years: number): Clarify {
   const options = [...job.names.map((n) => ({ label: n, value: `opt:job:${n}` })), { label: kb.dialog.clarify.none, value: "opt:job:none" }];
   return { field: "job", said: job.said, options, years };
 }

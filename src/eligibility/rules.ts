@@ -1,8 +1,8 @@
 /** 附件1 as pure functions: a profile (complete, or partial during a dialog) against the conditions in knowledge/. */
 import type { Condition, Knowledge, MaterialItem, ResolvedRule } from "../knowledge/load.js";
 import type { Program, School, Status } from "../knowledge/schema.js";
-import { PROGRAMS, SCHOOLS } from "../knowledge/schema.js";
-import { baseVars, feeRow, levelLabel, planRows, render } from "../knowledge/facts.js";
+import { PROGRAMS, SCHOOLS, STATUSES } from "../knowledge/schema.js";
+import { baseVars, feeRow, levelLabel, planRows, render, tracksOf } from "../knowledge/facts.js";
 import { formatYears } from "../nlu/normalize.js";
 import type { Profile } from "./profile.js";
 
@@ -207,7 +207,7 @@ export function checkLevel(kb: Knowledge, f: Facts & { occupation: string; level
 export function restrictionsOf(kb: Knowledge, occupation: string, track: string | null | undefined, age?: number | null): string[] {
   const all = kb.rules.get(occupation)?.restrictions ?? [];
   if (!all.length) return all;
-  const tracks = [...new Set(kb.plan.rows.filter((r) => r.occupation === occupation && r.track).map((r) => r.track!))];
+  const tracks = tracksOf(kb, occupation);
   return all.filter((text) => {
     const named = tracks.filter((t) => text.includes(t));
     if (named.length && track && !named.includes(track)) return false;
@@ -290,7 +290,7 @@ export function answersTo(kb: Knowledge, occupation: string, conditions: Conditi
     case "education.program":
       return [...PROGRAMS, null];
     case "education.status":
-      return ["毕业", "应届", "在读"];
+      return [...STATUSES];
     case "education.major":
       return majorAnswers(kb, occupation);
   }
@@ -377,9 +377,11 @@ export function evaluate(kb: Knowledge, p: Profile): EligibilityResult {
   return result(kb, facts as Facts & { occupation: string; level: number }, true);
 }
 
-/** The result from what is known; with complete = false, unknown conditions count as not met (yet). */
-export function result(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean): EligibilityResult {
-  const lc = checkLevel(kb, f, complete);
+/**
+ * The result from what is known; with complete = false, unknown conditions count as not met (yet). `lc`: the level's
+ * check when the caller has it already (checkLevel of the same facts).
+ */
+export function result(kb: Knowledge, f: Facts & { occupation: string; level: number }, complete: boolean, lc = checkLevel(kb, f, complete)): EligibilityResult {
   const school = f.education?.school;
   // Met whatever an open question's answer (lc.cases): each case's condition, the materials common to them.
   const met = lc.cases ? lc.cases.conditions.map((condition) => ({ condition })) : lc.checks.filter((c) => c.status === "met");

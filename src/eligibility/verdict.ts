@@ -5,7 +5,7 @@
  */
 import type { Knowledge } from "../knowledge/load.js";
 import { levelLabel, offeredLevels, tracksOf } from "../knowledge/facts.js";
-import { checkLevel, majorListed, result, suggest, type Facts } from "./rules.js";
+import { checkLevel, majorListed, result, suggest, type EligibilityResult, type Facts } from "./rules.js";
 
 /** Routes (alternative conditions) a negative verdict lists at most, the nearest first. */
 const MAX_ROUTES = 3;
@@ -35,15 +35,15 @@ export class Verdicts {
   eligibilityVerdict(f: Facts & { occupation: string; level: number }): VerdictAnswer | undefined {
     const tracks = tracksOf(this.w.kb, f.occupation);
     const track = f.track ?? (tracks.length === 1 ? tracks[0] : undefined);
-    if (checkLevel(this.w.kb, { ...f, track }, false).status === "unknown") return undefined;
-    const r = result(this.w.kb, { ...f, track }, false);
+    const lc = checkLevel(this.w.kb, { ...f, track }, false);
+    if (lc.status === "unknown") return undefined;
+    const r = result(this.w.kb, { ...f, track }, false, lc);
     const clause = r.clause;
     const what = this.w.what({ occupation: f.occupation, track });
     const level = levelLabel(this.w.kb, f.level);
     if (r.undetermined) {
       // Only a condition the importer could not read is left: neither yes nor no, the condition as the notice words
       // it and the hotline; what the readable conditions lack, and a lower level open, beside it.
-      const lc = checkLevel(this.w.kb, { ...f, track }, false);
       const gaps = [...new Set(lc.checks.filter((c) => c.status === "unmet").map((c) => c.gaps.join("，")))].slice(0, MAX_ROUTES);
       const conditions = r.undetermined.map((c) => `“${c.replace(/。$/, "")}”`).join("、");
       const s = r.suggestion;
@@ -51,7 +51,7 @@ export class Verdicts {
         text: [
           this.w.t("elig_undetermined", { what, level, conditions }),
           ...(gaps.length ? [this.w.t("elig_undetermined_gaps", { list: gaps.join("；或") })] : []),
-          ...(s ? [this.w.t("elig_suggest", { what, level: s.levelName, months: this.w.monthsOf(f.occupation, track, s.level), fee: s.fee ?? "—" })] : []),
+          ...(s ? [this.suggestion("elig_suggest", what, f.occupation, track, s)] : []),
         ].join("\n"),
         clause,
         status: "answered",
@@ -94,7 +94,7 @@ export class Verdicts {
     // missing; one that builds on a certificate or schooling they have before one that does not), one line per
     // distinct shortfall. A route that needs a school type or program the person cannot have (another school than
     // the one they said, schooling they said they have none of) is left out while another route remains.
-    const checks = checkLevel(this.w.kb, { ...f, track }, false).checks.filter((c) => c.status === "unmet");
+    const checks = lc.checks.filter((c) => c.status === "unmet");
     const e = f.education;
     const outOfReach = (c: (typeof checks)[number]) => {
       const need = c.condition.rule.education;
@@ -134,7 +134,7 @@ export class Verdicts {
     for (const x of kept) if (!firsts.has(x.c.gaps.join("，"))) firsts.set(x.c.gaps.join("，"), line(x.c));
     const all = [...firsts.values()];
     const suggestion = r.suggestion
-      ? this.w.t("elig_suggest", { what, level: r.suggestion.levelName, months: this.w.monthsOf(f.occupation, track, r.suggestion.level), fee: r.suggestion.fee ?? "—" })
+      ? this.suggestion("elig_suggest", what, f.occupation, track, r.suggestion)
       : `${this.w.t("elig_no_suggest", { what })}${this.w.t("elig_other_levels")}`;
     const compose = (n: number) => {
       const lines = all.slice(0, n);
@@ -157,7 +157,7 @@ export class Verdicts {
   assess(f: Facts & { occupation: string }): string {
     const what = this.w.what(f);
     const s = suggest(this.w.kb, f, true);
-    if (s) return this.w.t("elig_suggest", { what, level: s.levelName, months: this.w.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" });
+    if (s) return this.suggestion("elig_suggest", what, f.occupation, f.track, s);
     const lowest = offeredLevels(this.w.kb, f.occupation, f.track)[0];
     const r = result(this.w.kb, { ...f, level: lowest }, true);
     const list = r.gaps.map((g) => g.missing.join("，")).join("；或");
@@ -180,9 +180,13 @@ export class Verdicts {
     }
     const s = suggest(this.w.kb, f, false);
     if (s && s.level !== f.level) {
-      lines.push(this.w.t("dialog_already", { what: this.w.what(f), level: s.levelName, months: this.w.monthsOf(f.occupation, f.track, s.level), fee: s.fee ?? "—" }));
+      lines.push(this.suggestion("dialog_already", this.w.what(f), f.occupation, f.track, s));
     }
     return lines;
   }
 
+  /** A level open to the candidate, with its months and fee, in the template `key` (elig_suggest, dialog_already). */
+  private suggestion(key: string, what: string, occupation: string, track: string | undefined, s: NonNullable<EligibilityResult["suggestion"]>): string {
+    return this.w.t(key, { what, level: s.levelName, months: this.w.monthsOf(occupation, track, s.level), fee: s.fee ?? "—" });
+  }
 }

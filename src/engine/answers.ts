@@ -272,7 +272,7 @@ export class Composer {
    * a subject named with a level gets that level's figure.
    */
   retakeFee(q: Query): Answer {
-    const clause = `${this.kb.notice.retake.clause}、${this.kb.fees.clause}`;
+    const clause = joinClauses(this.kb.notice.retake.clause, this.kb.fees.clause);
     if (q.subject) return { text: `${this.t("fee_retake_intro")}${this.fee(q).text}`, clause, status: "answered" };
     const s = this.kb.fees.subjects;
     const rows = this.kb.fees.tables.flatMap((t) => t.rows);
@@ -503,11 +503,11 @@ export class Composer {
   private verdictWords?: Verdicts;
   private get verdicts(): Verdicts {
     return (this.verdictWords ??= new Verdicts({
-    kb: this.kb,
-    t: (key, vars) => this.t(key, vars),
-    what: (q) => this.what(q),
-    monthsOf: (o, tr, l) => this.monthsOf(o, tr, l),
-    offeredText: (o, tr) => this.offeredText(o, tr),
+      kb: this.kb,
+      t: (key, vars) => this.t(key, vars),
+      what: (q) => this.what(q),
+      monthsOf: (o, tr, l) => this.monthsOf(o, tr, l),
+      offeredText: (o, tr) => this.offeredText(o, tr),
     }));
   }
 

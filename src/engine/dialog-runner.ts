@@ -2,7 +2,7 @@
 import type { Knowledge } from "../knowledge/load.js";
 import { levelLabel, render, tracksOf } from "../knowledge/facts.js";
 import {
-  clarifyPrompt, describeFacts, factsFromEntities, fillUnknown, jobNote, levelSlotClarify, levelToProbe, majorClarify, merge, nextField,
+  clarifyPrompt, describeFacts, factsFromEntities, fillUnknown, jobClarify, jobNote, levelSlotClarify, levelToProbe, majorClarify, merge, nextField,
   parseAnswer, pickOption, prompt, readJob, DIALOG_VERSION, type AskField, type Clarify, type ClarifyOption, type DialogState,
 } from "../eligibility/dialog.js";
 import { checkLevel, isRelatedJob, type Facts } from "../eligibility/rules.js";
@@ -161,13 +161,16 @@ export class DialogRunner {
    */
   private caseAnswered(facts: Facts, x: Entities, answered?: AskField[]): DialogState | undefined {
     if (!facts.occupation || facts.level === undefined) return undefined;
+    // What the message tells of the person first (cheap): most messages after a verdict tell nothing, and the level
+    // is not checked again for them.
+    const said = factsFromEntities(this.kb, x, facts.occupation);
+    if ((said.occupation && said.occupation !== facts.occupation) || (said.level !== undefined && said.level !== facts.level)) return undefined;
+    const { occupation: _o, track: _t, level: _l, ...told } = said;
+    if (!Object.keys(told).length) return undefined;
     const tracks = tracksOf(this.kb, facts.occupation);
     const track = facts.track ?? (tracks.length === 1 ? tracks[0] : undefined);
     const cases = checkLevel(this.kb, { ...facts, occupation: facts.occupation, level: facts.level, track }, false).cases;
     if (!cases) return undefined;
-    const said = factsFromEntities(this.kb, x, facts.occupation);
-    if ((said.occupation && said.occupation !== facts.occupation) || (said.level !== undefined && said.level !== facts.level)) return undefined;
-    const { occupation: _o, track: _t, level: _l, ...told } = said;
     const next = fillUnknown(facts, told);
     const [top, key] = cases.field.split(".") as [keyof Facts, string | undefined];
     const value = key ? (next[top] as Record<string, unknown> | null | undefined)?.[key] : next[top];
@@ -424,7 +427,7 @@ export class DialogRunner {
         if (!job) notes.push(jobNote(this.kb, reading.said, facts.occupation, x.years));
       } else {
         delete facts.yearsInField;
-        clarify = { field: "job", said: reading.said, years: x.years, options: [...reading.names.map((n) => ({ label: n, value: `opt:job:${n}` })), { label: this.kb.dialog.clarify.none, value: "opt:job:none" }] };
+        clarify = jobClarify(this.kb, reading, x.years);
       }
     } else if (facts.occupation && job && !isRelatedJob(this.kb, job, facts.occupation) && facts.yearsInField !== undefined && reading?.kind !== "field") facts.yearsInField = 0;
     // "网络工程专业可以报信息安全测试员吗": whether the major is listed, before asking the rest.
@@ -432,26 +435,24 @@ export class DialogRunner {
       preface.push(this.composer.relatedMajor({ ...q, occupation: facts.occupation }).text);
     }
     const known = Object.keys(facts).length > 0;
-    if (nextField(this.kb, facts) === undefined && !clarify && !majorClarify(this.kb, facts)) {
+    // Settled by what the message says: the verdict at once, and nothing asked.
+    const settled = (f: Facts) => nextField(this.kb, f) === undefined && !clarify && !majorClarify(this.kb, f);
+    const finish = (f: Facts) => {
       ctx.parts.push(...preface, ...notes);
-      this.verdict(ctx, facts);
-      ctx.session.lastCheck = { facts };
-      return;
-    }
+      this.verdict(ctx, f);
+      ctx.session.lastCheck = { facts: f };
+    };
+    if (settled(facts)) return finish(facts);
     if (facts.occupation && facts.level === undefined && (facts.yearsInField !== undefined || facts.certificate)) {
       preface.push(this.composer.assess(facts as Facts & { occupation: string }));
     }
     const state: DialogState = { v: DIALOG_VERSION, facts, asking: "yearsInField", history: [], ...(notes.length ? { notes } : {}), ...(x.statusVague ? { studying: true } : {}) };
     // A status that does not matter for the answer is not asked ("技师班读书" for 二级: 在读 and 应届 alike).
     this.settleStudying(state);
-    if (nextField(this.kb, state.facts) === undefined && !clarify && !majorClarify(this.kb, state.facts)) {
-      ctx.parts.push(...preface, ...notes);
-      this.verdict(ctx, state.facts);
-      ctx.session.lastCheck = { facts: state.facts };
-      return;
-    }
+    if (settled(state.facts)) return finish(state.facts);
     ctx.parts.push(...preface, render(this.kb.dialog.start, { year: this.kb.notice.year }));
-    if (known && describeFacts(this.kb, facts)) ctx.parts.push(render(this.kb.dialog.known, { facts: describeFacts(this.kb, facts) }));
+    const described = known ? describeFacts(this.kb, facts) : "";
+    if (described) ctx.parts.push(render(this.kb.dialog.known, { facts: described }));
     if (facts.occupation && facts.level !== undefined && !clarify) ctx.parts.push(...this.composer.openingStatus(facts as Facts & { occupation: string; level: number }));
     ctx.clause = this.kb.conditionsClause;
     if (clarify) return this.askBack(ctx, state, clarify);

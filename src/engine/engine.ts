@@ -21,6 +21,7 @@ import { nextExam } from "./next-exam.js";
 import { findLinks, OPTION_VALUE, optionValue, type StructuredReply } from "./reply.js";
 import { randomUUID } from "node:crypto";
 import { handoffHandler, type HandoffSetup } from "../handoff/handler.js";
+import { PARAMETRIC_INTENTS } from "./intent-names.js";
 
 export type { TurnContext, TurnResult } from "./context.js";
 
@@ -50,11 +51,8 @@ export interface EngineOptions {
   handoff?: HandoffSetup;
 }
 
-/** The intents answered by composing facts; every other intent needs a canned answer in answers.yaml. */
-export const PARAMETRIC_INTENTS = [
-  "schedule", "levels", "month_list", "fee", "id_documents", "related_occupation", "related_major", "conditions",
-  "eligibility", "materials",
-] as const;
+/** The intents answered by composing facts (src/engine/intent-names.ts, where the knowledge loader reads them too). */
+export { PARAMETRIC_INTENTS };
 
 /** Questions that, asked by someone who says they want to apply, are what they ask ("想报…，几月考"). */
 const ANSWERS_BESIDE_WANTING = new Set(["schedule", "fee", "levels", "registration", "materials", "evaluation", "month_list", "photo", "payment"]);
@@ -101,6 +99,8 @@ export class NoticeEngine {
   private traditional?: (reply: string) => string;
   private readonly now: () => number;
   private readonly routes: (Knowledge["routes"][number] & { re?: RegExp; notRe?: RegExp })[];
+  /** The topic a follow-up continues after an answer a route decided (routing.yaml `topic`), by the route's intent. */
+  private readonly topics: Map<string, string>;
 
   constructor(readonly kb: Knowledge, options: EngineOptions = {}, private readonly links?: NoticeLinks) {
     this.queues = links?.queues ?? new Map();
@@ -114,6 +114,8 @@ export class NoticeEngine {
     this.composer = new Composer(kb);
     this.canned = new Map(kb.answers.map((a) => [a.id, a]));
     this.routes = kb.routes.map((r) => ({ ...r, re: r.text ? new RegExp(r.text, "u") : undefined, notRe: r.notText ? new RegExp(r.notText, "u") : undefined }));
+    this.topics = new Map();
+    for (const r of kb.routes) if (r.topic && !this.topics.has(r.then)) this.topics.set(r.then, r.topic);
     this.continuations = new Map(kb.intents.map((i) => [i.intent, new Set(i.continues ?? [])]));
     for (const i of kb.intents) {
       if (!this.canned.has(i.intent) && !(PARAMETRIC_INTENTS as readonly string[]).includes(i.intent)) {
@@ -558,7 +560,7 @@ export class NoticeEngine {
       else delete s.track;
     }
     if (q.level !== undefined) s.level = q.level;
-    if (intent !== "none") s.lastIntent = this.routes.find((r) => r.then === intent && r.topic)?.topic ?? intent;
+    if (intent !== "none") s.lastIntent = this.topics.get(intent) ?? intent;
   }
 
   private fallback(ctx: TurnContext): void {

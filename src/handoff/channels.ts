@@ -11,6 +11,7 @@ import { baseVars, render } from "../knowledge/facts.js";
 import { renderText } from "../engine/render-text.js";
 import { OfficialAccountApi, splitBytes, WeComKfApi } from "../channels/wechat-api.js";
 import { createWeComKf, type WeComKf } from "../channels/wecom-kf.js";
+import { channelTexts } from "../channels/official-account.js";
 import type { Log } from "../server/logger.js";
 import type { DocStore } from "./docs.js";
 import { Delivery, type Sender } from "./delivery.js";
@@ -80,9 +81,7 @@ export class HandoffChannels {
       const api = new WeComKfApi({ base: c.WECOM_API_BASE, corpId: c.WECOM_CORP_ID!, secret: c.WECOM_KF_SECRET!, log: o.log, now, ...o.api });
       const hint = () => render(o.engine.kb.replies.options_hint, baseVars(o.engine.kb));
       // Rendered now: a template error stops the service before a candidate sees it (as the 公众号 does).
-      const vars = baseVars(o.engine.kb);
-      const r = o.engine.kb.replies;
-      const texts = { welcome: render(r.welcome, { ...vars, topics: render(r.topics, vars) }), help: render(r.channel_help, vars), photoUnchecked: render(r.photo_unchecked, vars) };
+      const texts = channelTexts(o.engine.kb);
       this.wecom = createWeComKf({
         token: c.WECOM_TOKEN!,
         aesKey: c.WECOM_AES_KEY!,

@@ -23,7 +23,7 @@ import { z } from "zod";
 import type { Session } from "../console/auth.js";
 import type { Delivery } from "./delivery.js";
 import type { Presence } from "./presence.js";
-import type { Handoff, HandoffEvent, HandoffQueue } from "./queue.js";
+import type { CallbackMessage, Handoff, HandoffEvent, HandoffQueue } from "./queue.js";
 
 export interface HandoffConsoleDeps {
   queue: HandoffQueue;
@@ -196,15 +196,21 @@ export function handoffRoutes(router: Router, d: HandoffConsoleDeps): void {
     res.json({ ok: true, handoff: handoffView(closed, key) });
   });
 
+  /** An after-hours message as the console shows it (the queue masked its number and question). */
+  const callbackView = (c: CallbackMessage) => ({
+    id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone,
+    ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}),
+  });
+
   router.get("/api/callbacks", async (_req, res) => {
-    res.json((await d.queue.callbacks()).map((c) => ({ id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone, earlier: c.context?.length ?? 0, ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}) })));
+    res.json((await d.queue.callbacks()).map((c) => ({ ...callbackView(c), earlier: c.context?.length ?? 0 })));
   });
 
   router.get("/api/callbacks/:id", async (req, res) => {
     const c = await d.queue.callback(String(req.params.id));
     if (!c) return void res.status(404).json({ error: "没有这条留言（可能已过保留期被删除）" });
     const context = c.context.map((e) => ({ at: e.at, from: e.from, text: e.text, earlier: true }));
-    res.json({ id: c.id, at: c.at, channel: c.channel, user: maskUser(c.conversation), question: c.question, phone: c.phone, context, ...(c.openedBy ? { openedBy: staffName(c.openedBy), openedAt: c.openedAt } : {}) });
+    res.json({ ...callbackView(c), context });
   });
 
   router.post("/api/callbacks/:id/open", async (req: Authed, res) => {

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { ENGINE_INTENTS } from "../engine/intent-names.js";
 import {
   AnswersFile,
   ConditionsFile,
@@ -417,7 +418,7 @@ function crossCheck(kb: Knowledge, problems: Problem[], dir: string): void {
     if (intentIds.has(intent.intent)) problems.push({ file: "intents/", path: intent.intent, message: `意图 "${intent.intent}" 定义了多次` });
     intentIds.add(intent.intent);
   }
-  const routable = new Set([...intentIds, "none", "not_in_plan", "eligibility_dialog", "overview", "next_exam", "month_list", "id_documents", "evaluation", "retake_fee", "students"]);
+  const routable = new Set<string>([...intentIds, ...ENGINE_INTENTS]);
   kb.routes.forEach((r, i) => {
     for (const intent of [r.then, ...(r.intent ?? []), ...(r.topic ? [r.topic] : [])]) {
       if (!routable.has(intent)) problems.push({ file: `intents/${ROUTING_FILE}`, path: `routes.${i}`, message: `未知意图 "${intent}"` });

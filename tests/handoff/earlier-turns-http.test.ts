@@ -3,47 +3,14 @@
  * first, marked as earlier, numbers masked; the candidate's page is not sent those answers again; an after-hours
  * message shows them too; 新对话 forgets them.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { createHttpApp } from "../../src/server/http.js";
-import { consoleRouter, COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
-import { createStores, type Stores } from "../../src/store/index.js";
-import { createHandoff } from "../../src/handoff/setup.js";
-import { listen, postJson, type Running } from "../server/listen.js";
+import { describe, expect, it } from "vitest";
+import { COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
+import { postJson } from "../server/listen.js";
+import { handoffServices, KEY, STAFF } from "./http-service.js";
 
-const KEY = "integrator-secret-0123456789";
-const STAFF = "staff-token-0123456789";
-const dir = mkdtempSync(join(tmpdir(), "handoff-earlier-"));
-const running: { api: Running; stores: Stores }[] = [];
-afterAll(async () => {
-  for (const r of running) {
-    await r.api.close();
-    await r.stores.close?.();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function service(hours = "00:00-24:00") {
-  const stores = await createStores({ SESSION_STORE: "sqlite", SESSION_TTL_MINUTES: 60, DATA_DIR: mkdtempSync(join(dir, "d-")), REDIS_URL: undefined });
-  const handoff = createHandoff(stores.docs, { HANDOFF_HOURS: hours, HANDOFF_DAYS: undefined, HANDOFF_RETENTION_DAYS: 90 });
-  const { engine, kb } = createApp({ engine: { store: stores.sessions, handoff } });
-  const api = await listen(
-    createHttpApp({
-      kb,
-      engine,
-      chatLog: stores.chatLog,
-      handoff,
-      config: { RATE_LIMIT_PER_MINUTE: 1000, CHAT_SECRET: "s".repeat(40), API_KEYS: [{ name: "crm", secret: KEY }] },
-      mount: (app) => app.use("/console", consoleRouter({ engine, config: { CONSOLE_TOKEN: STAFF, CONSOLE_SECRET: "c".repeat(40) }, docs: stores.docs, handoff })),
-    }),
-  );
-  const r = { api, stores, handoff };
-  running.push(r);
-  return r;
-}
+const { service: start } = handoffServices("handoff-earlier-");
+/** A service on a folder of its own; "00:00-24:00" staffs every hour. */
+const service = (hours = "00:00-24:00") => start(undefined, hours);
 
 async function staff(url: string) {
   const login = await postJson(`${url}/console/api/login`, { password: STAFF });

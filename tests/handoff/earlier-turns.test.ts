@@ -5,33 +5,9 @@
  * conversation joins the queue; an after-hours message carries them too. 新对话 and session expiry forget them.
  */
 import { describe, expect, it } from "vitest";
-import { makeEngine } from "../helpers.js";
-import { MemoryStore } from "../../src/engine/session.js";
-import { MemoryDocs } from "../../src/handoff/docs.js";
+import { DAY, NIGHT, setup } from "./engine-setup.js";
 import { HandoffQueue } from "../../src/handoff/queue.js";
-import { Presence } from "../../src/handoff/presence.js";
 import { EARLIER_MS, EARLIER_TURNS, rememberTurn, type HandoffSessionState } from "../../src/handoff/handler.js";
-
-/** 10:00 and 20:00 in Beijing on a Monday. */
-const DAY = Date.UTC(2026, 0, 5, 2, 0);
-const NIGHT = Date.UTC(2026, 0, 5, 12, 0);
-
-function setup(at = DAY, staffOnline = true) {
-  const docs = new MemoryDocs();
-  let clock = at;
-  const now = () => clock;
-  const queue = new HandoffQueue(docs, { now });
-  const presence = new Presence(docs, now);
-  const store = new MemoryStore(24 * 3_600_000, 1_000, now);
-  const engine = makeEngine({ now, store, handoff: { queue, presence, now } });
-  return {
-    engine, queue, presence, store,
-    /** Moves the clock on (each turn a few seconds after the last, as people type). */
-    tick: (ms = 5_000) => (clock += ms),
-    setTime: (t: number) => (clock = t),
-    ready: async () => (staffOnline ? presence.beat("staff:zhang", "tab1") : undefined),
-  };
-}
 
 const rows = async (queue: HandoffQueue, conversation: string) => (await queue.transcript(conversation)).map((r) => r.entry);
 

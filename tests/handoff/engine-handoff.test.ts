@@ -4,29 +4,9 @@
  * the transcript of the wait. Without the hand-off option the engine answers 转人工 as before.
  */
 import { describe, expect, it } from "vitest";
+import { DAY, NIGHT, setup } from "./engine-setup.js";
 import { makeEngine } from "../helpers.js";
-import { MemoryDocs } from "../../src/handoff/docs.js";
-import { HandoffQueue } from "../../src/handoff/queue.js";
-import { Presence } from "../../src/handoff/presence.js";
 import { readPhone } from "../../src/handoff/handler.js";
-
-/** 10:00 and 20:00 in Beijing on a Monday. */
-const DAY = Date.UTC(2026, 0, 5, 2, 0);
-const NIGHT = Date.UTC(2026, 0, 5, 12, 0);
-
-function setup(at = DAY, staffOnline = true) {
-  const docs = new MemoryDocs();
-  let clock = at;
-  const now = () => clock;
-  const queue = new HandoffQueue(docs, { now });
-  const presence = new Presence(docs, now);
-  const engine = makeEngine({ now, handoff: { queue, presence, now } });
-  return {
-    engine, queue, presence,
-    setTime: (t: number) => (clock = t),
-    ready: async () => (staffOnline ? presence.beat("staff:zhang", "tab1") : undefined),
-  };
-}
 
 describe("转人工 within staffed hours with staff online", () => {
   it("joins the queue, tells the place, keeps answering while waiting and records both sides", async () => {
