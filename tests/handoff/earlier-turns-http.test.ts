@@ -4,21 +4,15 @@
  * message shows them too; 新对话 forgets them.
  */
 import { describe, expect, it } from "vitest";
-import { COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
 import { postJson } from "../server/listen.js";
-import { handoffServices, KEY, STAFF } from "./http-service.js";
+import { handoffServices, KEY, staffLogin } from "./http-service.js";
 
 const { service: start } = handoffServices("handoff-earlier-");
 /** A service on a folder of its own; "00:00-24:00" staffs every hour. */
 const service = (hours = "00:00-24:00") => start(undefined, hours);
 
 async function staff(url: string) {
-  const login = await postJson(`${url}/console/api/login`, { password: STAFF });
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${CONSOLE_COOKIE}=`))!.split(";")[0];
-  const get = async (path: string) => {
-    const res = await fetch(`${url}/console/api${path}`, { headers: { cookie } });
-    return { status: res.status, json: (await res.json()) as any };
-  };
+  const { cookie, get } = await staffLogin(url);
   /** The 人工会话 tab open (staff online) until close(). */
   const online = async () => {
     const ac = new AbortController();

@@ -6,20 +6,14 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
 import { postJson } from "../server/listen.js";
-import { handoffServices, KEY, STAFF } from "./http-service.js";
+import { handoffServices, KEY, staffLogin } from "./http-service.js";
 
 const { dir, service, stop } = handoffServices("handoff-http-");
 
 /** A staff member logged in to the console (each login its own holder). */
 async function staff(url: string) {
-  const login = await postJson(`${url}/console/api/login`, { password: STAFF });
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${CONSOLE_COOKIE}=`))!.split(";")[0];
-  const get = async (path: string) => {
-    const res = await fetch(`${url}/console/api${path}`, { headers: { cookie } });
-    return { status: res.status, json: (await res.json()) as any };
-  };
+  const { cookie, get } = await staffLogin(url);
   const post = (path: string, body: unknown = {}) => postJson(`${url}/console/api${path}`, body, { cookie });
   /** Opens the 人工会话 stream (staff online) and reads its events; close() ends it. */
   const online = async () => {

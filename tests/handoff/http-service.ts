@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { createApp } from "../../src/app.js";
 import { createHttpApp } from "../../src/server/http.js";
-import { consoleRouter } from "../../src/console/router.js";
+import { consoleRouter, COOKIE as CONSOLE_COOKIE } from "../../src/console/router.js";
 import { createStores, type Stores } from "../../src/store/index.js";
 import { createHandoff, type HandoffParts } from "../../src/handoff/setup.js";
-import { listen, type Running } from "../server/listen.js";
+import { listen, postJson, type Running } from "../server/listen.js";
 
 export const KEY = "integrator-secret-0123456789";
 export const STAFF = "staff-token-0123456789";
@@ -63,4 +63,15 @@ export function handoffServices(prefix: string) {
   }
 
   return { dir, service, stop };
+}
+
+/** A staff member logged in to the console at `url` (each login its own holder): the cookie and a GET of its API. */
+export async function staffLogin(url: string) {
+  const login = await postJson(`${url}/console/api/login`, { password: STAFF });
+  const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${CONSOLE_COOKIE}=`))!.split(";")[0];
+  const get = async (path: string) => {
+    const res = await fetch(`${url}/console/api${path}`, { headers: { cookie } });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  return { cookie, get };
 }
